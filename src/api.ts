@@ -1,0 +1,25 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import type { Config } from './core/config/config.js';
+import { AppErrorFilter } from './core/errors/app-error.filter.js';
+import { NestPinoLogger } from './core/logger/logger.js';
+import { setUploadCeiling } from './modules/submissions/upload-limits.js';
+
+export const API_PREFIX = 'api/v1';
+
+/** Builds the HTTP API (not yet listening). */
+export async function createApi(config: Config, databaseUrl: string, logger: Logger): Promise<INestApplication> {
+  setUploadCeiling(config.maxUploadBytes);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger }), {
+    logger: new NestPinoLogger(logger),
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '64kb' });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  app.useGlobalFilters(new AppErrorFilter(logger));
+  app.disable('x-powered-by');
+  return app;
+}

@@ -1,0 +1,17 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type CoreOptions, CoreModule } from './core/core.module.js';
+import { AccountsModule } from './modules/accounts/accounts.module.js';
+import { ChallengesModule } from './modules/challenges/challenges.module.js';
+import { HealthModule } from './modules/health/health.module.js';
+import { LeaderboardsModule } from './modules/leaderboards/leaderboards.module.js';
+import { SubmissionsModule } from './modules/submissions/submissions.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(core: CoreOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, HealthModule],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type CoreOptions, CoreModule } from '../core/core.module.js';
+import { AccountsModule } from '../modules/accounts/accounts.module.js';
+import { ChallengesModule } from '../modules/challenges/challenges.module.js';
+
+/** What the administrative commands need: no HTTP, no queue workers. */
+@Module({})
+export class CliModule {
+  static forRoot(core: CoreOptions): DynamicModule {
+    return { module: CliModule, imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule] };
+  }
+}

@@ -1,0 +1,247 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Logger } from 'pino';
+import { createApi } from '../api.js';
+import { resolveDatabase, type Database } from '../core/bootstrap.js';
+import { type Config, ConfigError, loadConfig } from '../core/config/config.js';
+import { migrate, openDataSource } from '../core/database/data-source.js';
+import { generateMigration } from '../core/database/generate-migration.js';
+import { AppError } from '../core/errors/app-error.js';
+import { createLogger, NestPinoLogger } from '../core/logger/logger.js';
+import { ROLES, type Role } from '../modules/accounts/account.entity.js';
+import { AccountsService } from '../modules/accounts/accounts.service.js';
+import { ChallengesService } from '../modules/challenges/challenges.service.js';
+import { CliModule } from './cli.module.js';
+import { ApiClient, CliError } from './api-client.js';
+import { publishAll } from './publish.js';
+
+interface Env {
+  config: Config;
+  logger: Logger;
+  db: Database;
+}
+
+async function environment(): Promise<Env> {
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'sieve-cli', 2);
+  const db = await resolveDatabase(config, logger);
+  return { config, logger, db };
+}
+
+/** Runs `work` against the database (migrated first), then shuts everything down. */
+async function withContext<T>(work: (app: INestApplicationContext, env: Env) => Promise<T>): Promise<T> {
+  const env = await environment();
+  try {
+    const ds = await openDataSource(env.db.url);
+    await migrate(ds).finally(() => ds.destroy());
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot({ config: env.config, databaseUrl: env.db.url, logger: env.logger }), {
+      logger: new NestPinoLogger(env.logger),
+    });
+    try {
+      return await work(app, env);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await env.db.stop();
+  }
+}
+
+function role(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
+  return value as Role;
+}
+
+const program = new Command()
+  .name('sieve')
+  .description('Sieve: a data-centric challenge server. The model is fixed; the data competes.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the API and a worker in one process, with every bundled challenge published; with no DATABASE_URL/REDIS_URL it runs on an embedded PostgreSQL')
+  .option('--no-demo-token', 'do not create a token for the "demo" participant')
+  .action(async (opts: { demoToken: boolean }) => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel, 'sieve');
+    const db = await resolveDatabase(config, logger);
+    const ds = await openDataSource(db.url);
+    await migrate(ds).finally(() => ds.destroy());
+    const api = await createApi(config, db.url, logger);
+    const report = await publishAll(config, api.get(ChallengesService), logger);
+    for (const error of report.errors) process.stderr.write(`challenge not published: ${error}\n`);
+    const { startWorker } = await import('../../workers/worker.js');
+    const worker = await startWorker(config, db.url, logger);
+    await api.listen(config.port, config.host);
+    const url = (config.publicUrl ?? (await api.getUrl())).replace('[::1]', 'localhost').replace(/\/$/, '');
+    let token: string | undefined;
+    if (opts.demoToken) {
+      const accounts = api.get(AccountsService);
+      token = (await accounts.issueToken('demo').catch(() => accounts.create('demo', 'participant'))).token;
+    }
+    const slugs = report.published.map((p) => p.slug);
+    const where = [
+      config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL (data in ${config.home}/pg)`,
+      config.redisUrl ? 'queue on Redis' : 'queue on PostgreSQL',
+      config.storage.kind === 's3' ? `files in s3://${config.storage.bucket}` : `files in ${config.storage.dir}`,
+    ].join(', ');
+    const example = slugs[0] ?? '<challenge>';
+    process.stdout.write(
+      [
+        '',
+        `Sieve is running at ${url}  (${where})`,
+        `Challenges: ${slugs.join(', ') || 'none (add bundles under challenges/)'}`,
+        token ? `Token for the participant "demo" (shown once): ${token}` : '',
+        '',
+        'Try it:',
+        `  export SIEVE_URL=${url}${token ? ` SIEVE_TOKEN=${token}` : ''}`,
+        `  curl -s $SIEVE_URL/api/v1/challenges`,
+        `  curl -s -H "Authorization: Bearer $SIEVE_TOKEN" -F file=@challenges/${example}/baselines/random.csv $SIEVE_URL/api/v1/challenges/${example}/submissions`,
+        `  npx sieve submit ${example} challenges/${example}/baselines/random.csv --wait`,
+        `  npx sieve leaderboard ${example}`,
+        '',
+        'Stop with Ctrl-C.',
+        '',
+      ]
+        .filter((l, i, all) => l !== '' || all[i - 1] !== '')
+        .join('\n'),
+    );
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      Promise.resolve()
+        .then(() => api.close())
+        .then(() => worker.stop())
+        .then(() => db.stop())
+        .then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    const env = await environment();
+    try {
+      const ds = await openDataSource(env.db.url);
+      const applied = await migrate(ds).finally(() => ds.destroy());
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+    } finally {
+      await env.db.stop();
+    }
+  });
+
+program
+  .command('migrations')
+  .description('work with migrations')
+  .command('generate <Name>')
+  .description('write a migration for the difference between the entities and a migrated database; read it, then add it to src/core/database/migrations/index.ts')
+  .action(async (name: string) => {
+    const env = await environment();
+    try {
+      const ds = await openDataSource(env.db.url);
+      try {
+        await migrate(ds);
+        const file = await generateMigration(ds, name, 'src/core/database/migrations');
+        process.stdout.write(file ? `wrote ${file}\n` : 'no changes: the entities match the migrations\n');
+      } finally {
+        await ds.destroy();
+      }
+    } finally {
+      await env.db.stop();
+    }
+  });
+
+const challengesCmd = program.command('challenges').description('challenge bundles');
+challengesCmd
+  .command('publish [slug...]')
+  .description('load every bundle under CHALLENGES_DIR (default ./challenges), validate it and insert or update it; a change to data, model or metric needs a version bump')
+  .action(async (slugs: string[]) => {
+    const report = await withContext((app, env) => publishAll(env.config, app.get(ChallengesService), env.logger, slugs));
+    for (const p of report.published) process.stdout.write(`${p.slug}: version ${p.version} ${p.outcome.replace('_', ' ')}\n`);
+    for (const e of report.errors) process.stderr.write(`error: ${e}\n`);
+    if (report.errors.length > 0) process.exitCode = 1;
+  });
+
+const accountsCmd = program.command('accounts').description('accounts (administration: needs database access)');
+accountsCmd
+  .command('create <name>')
+  .description('create an account and print its token (shown once)')
+  .option('--role <role>', `one of ${ROLES.join(', ')}`, role, 'participant' as Role)
+  .action(async (name: string, opts: { role: Role }) => {
+    const account = await withContext((app) => app.get(AccountsService).create(name, opts.role));
+    process.stdout.write(`created ${account.role} "${account.name}" (${account.id})\ntoken (shown once): ${account.token}\n`);
+  });
+accountsCmd
+  .command('token <name>')
+  .description('issue another token for an existing account and print it (shown once)')
+  .action(async (name: string) => {
+    const account = await withContext((app) => app.get(AccountsService).issueToken(name));
+    process.stdout.write(`${account.token}\n`);
+  });
+
+// Client commands: talk to a running server over HTTP.
+const clientOptions = (cmd: Command) =>
+  cmd
+    .option('--url <url>', 'server URL (env SIEVE_URL)', process.env.SIEVE_URL ?? 'http://127.0.0.1:3000')
+    .option('--token <token>', 'bearer token (env SIEVE_TOKEN)', process.env.SIEVE_TOKEN);
+
+clientOptions(program.command('submit <challenge> <file>'))
+  .description('upload a submission file; with --wait, follow it until it is scored or failed')
+  .option('--wait', 'wait for the score and print it with the rank')
+  .option('--json', 'print JSON')
+  .action(async (slug: string, file: string, opts: { url: string; token?: string; wait?: boolean; json?: boolean }) => {
+    const client = new ApiClient(opts.url, opts.token);
+    const created = await client.submit(slug, file);
+    if (!opts.wait) {
+      process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `submitted ${created.id} (${created.status})\n`);
+      return;
+    }
+    const done = await client.waitFor(created.id, (s) => process.stderr.write(`\r${s.status}...   `));
+    process.stderr.write('\r');
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(done)}\n`);
+    } else if (done.status === 'scored') {
+      const board = await client.leaderboard(slug);
+      const entry = board.entries.find((e) => e.submissionId === done.id);
+      process.stdout.write(`${done.id} scored ${done.metric} = ${done.score}${entry ? ` (rank ${entry.rank} of ${board.entries.length})` : ' (not your best)'}\n`);
+    } else {
+      process.stdout.write(`${done.id} failed: ${done.error?.code}: ${done.error?.message}\n`);
+    }
+    if (done.status !== 'scored') process.exitCode = 3;
+  });
+
+clientOptions(program.command('status <submissionId>'))
+  .description('show a submission')
+  .action(async (id: string, opts: { url: string; token?: string }) => {
+    process.stdout.write(`${JSON.stringify(await new ApiClient(opts.url, opts.token).submission(id), null, 2)}\n`);
+  });
+
+clientOptions(program.command('leaderboard <challenge>'))
+  .description('print a challenge leaderboard')
+  .option('--json', 'print JSON')
+  .action(async (slug: string, opts: { url: string; token?: string; json?: boolean }) => {
+    const board = await new ApiClient(opts.url, opts.token).leaderboard(slug);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(board, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${board.challenge} v${board.version} — ${board.metric} (${board.direction === 'maximize' ? 'higher' : 'lower'} is better)\n`);
+    process.stdout.write('rank  score     participant           submitted\n');
+    for (const e of board.entries) {
+      process.stdout.write(`${String(e.rank).padEnd(6)}${e.score.toFixed(4).padEnd(10)}${e.participant.padEnd(22)}${e.submittedAt}\n`);
+    }
+    if (board.entries.length === 0) process.stdout.write('(no scored submissions yet)\n');
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof CliError || error instanceof AppError) {
+    process.stderr.write(`sieve: ${error.message}\n`);
+    process.exit(error instanceof CliError ? error.exitCode : 1);
+  }
+  process.stderr.write(`sieve: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

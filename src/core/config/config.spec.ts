@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('runs on the embedded default when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.storage.kind).toBe('filesystem');
+    expect(config.port).toBe(3000);
+    expect(config.worker.queues).toEqual(['evaluate-cpu']);
+  });
+
+  it('selects S3 storage when S3_BUCKET is set', () => {
+    const config = loadConfig({ S3_BUCKET: 'b', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
+    expect(config.storage).toMatchObject({ kind: 's3', bucket: 'b', forcePathStyle: true });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, ['PORT']],
+    [{ PORT: '70000', DATABASE_URL: 'mysql://x' }, ['PORT', 'DATABASE_URL']],
+    [{ REDIS_URL: 'http://localhost' }, ['REDIS_URL']],
+    [{ WORKER_QUEUES: 'evaluate-cpu,evaluate-tpu' }, ['WORKER_QUEUES']],
+    [{ S3_FORCE_PATH_STYLE: 'maybe' }, ['S3_FORCE_PATH_STYLE']],
+    [{ S3_BUCKET: 'b', STORAGE_DIR: '/tmp/x' }, ['STORAGE_DIR, S3_BUCKET']],
+  ])('lists every bad key in %j', (env, keys) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0])).toEqual(keys);
+  });
+});

@@ -1,0 +1,162 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { StorageConfig } from '../storage/create-storage.js';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const bool = z.stringbool({ truthy: ['1', 'true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'] });
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const QUEUE_NAMES = ['evaluate-cpu', 'evaluate-gpu'] as const;
+
+/** Every environment variable Sieve reads, in one place. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .url()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  REDIS_URL: optionalString.pipe(
+    z
+      .url()
+      .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+    .default('sieve'),
+  SIEVE_HOME: z.string().default('.sieve'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  STORAGE_DIR: optionalString,
+  S3_BUCKET: optionalString,
+  S3_ENDPOINT: optionalString.pipe(z.url().optional()),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_PREFIX: optionalString,
+  CHALLENGES_DIR: z.string().default('challenges'),
+  REGISTRATION: z.enum(['open', 'closed']).default('open'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_UPLOAD_BYTES: positiveInt.default(16 * 1024 * 1024),
+  WORKER_QUEUES: z
+    .string()
+    .default('evaluate-cpu')
+    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(QUEUE_NAMES)).min(1)),
+  WORKER_CONCURRENCY: positiveInt.default(2),
+  JOB_ATTEMPTS: positiveInt.default(5),
+  JOB_BACKOFF_MS: positiveInt.default(2000),
+  EVALUATION_TIMEOUT_MS: positiveInt.default(10 * 60 * 1000),
+  RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
+  RECONCILE_GRACE_MS: positiveInt.default(60_000),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  publicUrl?: string;
+  /** Absent: run on the embedded PostgreSQL under `home`. */
+  databaseUrl?: string;
+  /** Absent: BullMQ runs on its PostgreSQL backend. */
+  redisUrl?: string;
+  queuePrefix: string;
+  home: string;
+  embeddedPgPort: number;
+  storage: StorageConfig;
+  challengesDir: string;
+  registration: 'open' | 'closed';
+  logLevel: Env['LOG_LEVEL'];
+  maxUploadBytes: number;
+  worker: {
+    queues: (typeof QUEUE_NAMES)[number][];
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    evaluationTimeoutMs: number;
+    reconcileIntervalMs: number;
+    reconcileGraceMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once. Throws a ConfigError naming every bad key. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]);
+        const raw = source[key];
+        return `${key}: ${issue.message}${raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.S3_BUCKET && e.STORAGE_DIR) {
+    throw new ConfigError(['STORAGE_DIR, S3_BUCKET: set one of them, not both (files go either to a local folder or to S3)']);
+  }
+  if (!e.S3_BUCKET && (e.S3_ENDPOINT || e.S3_ACCESS_KEY_ID)) {
+    throw new ConfigError(['S3_BUCKET: required when S3_ENDPOINT or S3_ACCESS_KEY_ID is set']);
+  }
+  const home = resolve(e.SIEVE_HOME);
+  const storage: StorageConfig = e.S3_BUCKET
+    ? {
+        kind: 's3',
+        bucket: e.S3_BUCKET,
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        prefix: e.S3_PREFIX,
+      }
+    : { kind: 'filesystem', dir: resolve(e.STORAGE_DIR ?? `${home}/storage`) };
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    home,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    storage,
+    challengesDir: resolve(e.CHALLENGES_DIR),
+    registration: e.REGISTRATION,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    worker: {
+      queues: e.WORKER_QUEUES,
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      evaluationTimeoutMs: e.EVALUATION_TIMEOUT_MS,
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      reconcileGraceMs: e.RECONCILE_GRACE_MS,
+    },
+  };
+}
+
+export const CONFIG = Symbol('CONFIG');

@@ -1,0 +1,40 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Account } from '../../modules/accounts/account.entity.js';
+import { ApiToken } from '../../modules/accounts/api-token.entity.js';
+import { ChallengeVersion } from '../../modules/challenges/challenge-version.entity.js';
+import { Challenge } from '../../modules/challenges/challenge.entity.js';
+import { Score } from '../../modules/submissions/score.entity.js';
+import { Submission } from '../../modules/submissions/submission.entity.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export const ENTITIES = [Account, ApiToken, Challenge, ChallengeVersion, Submission, Score];
+
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'sieve_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}
+
+export async function openDataSource(url: string): Promise<DataSource> {
+  return new DataSource(dataSourceOptions(url)).initialize();
+}
+
+/** Applies every pending migration; returns their names. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}
+
+/** SQL that would bring the database in line with the entities: empty when migrations are complete. */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const sql = await dataSource.driver.createSchemaBuilder().log();
+  return sql.upQueries.map((q) => q.query);
+}

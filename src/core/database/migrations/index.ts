@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { InitialSchema1764172800000 } from './1764172800000-initial-schema.js';
+
+/** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [InitialSchema1764172800000];

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * THE job list. Queue and job names are persisted contracts (they live in Redis or in
+ * PostgreSQL between releases): never rename one casually.
+ */
+export const QUEUES = {
+  evaluateCpu: 'evaluate-cpu',
+  evaluateGpu: 'evaluate-gpu',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const JOBS = {
+  evaluateSubmission: {
+    name: 'evaluate-submission',
+    queues: [QUEUES.evaluateCpu, QUEUES.evaluateGpu],
+    payload: z.strictObject({ submissionId: z.uuid() }),
+  },
+} as const;
+export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];
+export type EvaluateSubmissionPayload = z.infer<typeof JOBS.evaluateSubmission.payload>;
+
+/** One job per submission: adding it twice is a no-op while the first one exists. */
+export function evaluationJobId(submissionId: string): string {
+  return `${JOBS.evaluateSubmission.name}_${submissionId}`;
+}

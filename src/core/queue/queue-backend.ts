@@ -1,0 +1,117 @@
+import { Queue, Worker, withBackend, createPostgresBackend, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import type { QueueName } from './jobs.js';
+
+export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
+
+export type Processor = (job: Job) => Promise<unknown>;
+type WorkerSettings = Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+
+/**
+ * Where BullMQ keeps its jobs: Redis when REDIS_URL is set, otherwise BullMQ's
+ * PostgreSQL backend on the application's own database.
+ */
+export interface QueueBackend {
+  readonly kind: 'redis' | 'postgres';
+  queue(name: QueueName): Queue;
+  worker(name: QueueName, processor: Processor, settings: WorkerSettings): Worker;
+  close(): Promise<void>;
+}
+
+export function createQueueBackend(config: Config, databaseUrl: string): QueueBackend {
+  return config.redisUrl ? new RedisQueueBackend(config.redisUrl, config.queuePrefix) : new PostgresQueueBackend(databaseUrl, config.queuePrefix);
+}
+
+abstract class BaseBackend {
+  protected readonly queues = new Map<QueueName, Queue>();
+  protected readonly workers: Worker[] = [];
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.workers.length = 0;
+    this.queues.clear();
+    await this.closeConnections();
+  }
+
+  protected abstract closeConnections(): Promise<void>;
+}
+
+class RedisQueueBackend extends BaseBackend implements QueueBackend {
+  readonly kind = 'redis' as const;
+  private readonly connection: Redis;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+  ) {
+    super();
+    this.connection = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    this.connection.on('error', () => undefined); // surfaced through the queue's own error events
+  }
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  worker(name: QueueName, processor: Processor, settings: WorkerSettings): Worker {
+    const connection = new Redis(this.url, { maxRetriesPerRequest: null });
+    connection.on('error', () => undefined);
+    const w = new Worker(name, processor, { connection, prefix: this.prefix, autorun: false, ...settings });
+    w.on('closed', () => connection.disconnect());
+    this.workers.push(w);
+    return w;
+  }
+
+  protected async closeConnections(): Promise<void> {
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}
+
+class PostgresQueueBackend extends BaseBackend implements QueueBackend {
+  readonly kind = 'postgres' as const;
+  private readonly classes = withBackend(createPostgresBackend);
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly schema: string,
+  ) {
+    super();
+  }
+
+  private connection() {
+    return { connectionString: this.databaseUrl, schema: `${this.schema.replace(/-/g, '_')}_queue`, migrate: true, max: 5 };
+  }
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new this.classes.Queue(name, { connection: this.connection() }) as unknown as Queue;
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  worker(name: QueueName, processor: Processor, settings: WorkerSettings): Worker {
+    const w = new this.classes.Worker(name, processor, { connection: this.connection(), autorun: false, ...settings }) as unknown as Worker;
+    this.workers.push(w);
+    return w;
+  }
+
+  protected async closeConnections(): Promise<void> {}
+}
+
+export function defaultJobOptions(config: Config): JobsOptions {
+  return {
+    attempts: config.worker.attempts,
+    backoff: { type: 'exponential', delay: config.worker.backoffMs },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { type ChallengeSpec, ChallengeSpecSchema, scoringPart } from './challenge-bundle.schema.js';
+import type { DataSummary } from './challenge-version.entity.js';
+import { DatasetError, parseDataset } from './dataset.js';
+
+/** A problem with a bundle, said so that its author can fix it: the file, the place, what. */
+export class BundleError extends Error {
+  constructor(
+    readonly bundle: string,
+    readonly problems: string[],
+  ) {
+    super(`${bundle}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'BundleError';
+  }
+}
+
+export interface LoadedBundle {
+  dir: string;
+  spec: ChallengeSpec;
+  files: { pool: Buffer; test: Buffer };
+  contentHash: string;
+  summary: DataSummary;
+}
+
+export type ReadUri = (uri: string) => Promise<Buffer>;
+
+/** Lists the bundle folders (those holding a challenge.yaml) under `root`. */
+export async function findBundles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  const dirs: string[] = [];
+  for (const e of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const yamlPath = join(root, e.name, 'challenge.yaml');
+    if (await stat(yamlPath).then(() => true, () => false)) dirs.push(join(root, e.name));
+  }
+  return dirs;
+}
+
+/** Reads and checks one bundle folder: the yaml against the schema, then the data files. */
+export async function loadBundle(dir: string, readUri?: ReadUri): Promise<LoadedBundle> {
+  const name = basename(dir);
+  const yamlPath = join(dir, 'challenge.yaml');
+  const text = await readFile(yamlPath, 'utf8').catch((e: Error) => {
+    throw new BundleError(name, [`challenge.yaml: cannot be read (${e.message})`]);
+  });
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new BundleError(name, doc.errors.map((e) => `challenge.yaml: ${e.message.split('\n')[0]}`));
+  }
+  const parsed = ChallengeSpecSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new BundleError(
+      name,
+      parsed.error.issues.map((i) => `challenge.yaml: ${i.path.join('.') || '(top level)'}: ${i.message}`),
+    );
+  }
+  const spec = parsed.data;
+  if (spec.slug !== name) {
+    throw new BundleError(name, [`challenge.yaml: slug "${spec.slug}" must equal the folder name "${name}"`]);
+  }
+
+  const read = async (ref: string): Promise<Buffer> => {
+    if (ref.startsWith('s3://')) {
+      if (!readUri) throw new BundleError(name, [`${ref}: s3:// data needs S3 settings (S3_BUCKET and credentials)`]);
+      return readUri(ref);
+    }
+    return readFile(join(dir, ref)).catch((e: Error) => {
+      throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
+    });
+  };
+  const [pool, test] = await Promise.all([read(spec.data.pool), read(spec.data.test)]);
+
+  const problems: string[] = [];
+  const parse = (bytes: Buffer, ref: string) => {
+    try {
+      return parseDataset(bytes, ref, spec.data.labels);
+    } catch (e) {
+      if (e instanceof DatasetError) {
+        problems.push(e.message);
+        return null;
+      }
+      throw e;
+    }
+  };
+  const poolSet = parse(pool, spec.data.pool);
+  const testSet = parse(test, spec.data.test);
+  if (testSet && !testSet.labeled) problems.push(`${spec.data.test}: the test set needs a "label" column`);
+  if (poolSet && testSet && poolSet.featureNames.join(',') !== testSet.featureNames.join(',')) {
+    problems.push(`${spec.data.pool} and ${spec.data.test} must have the same feature columns in the same order`);
+  }
+  if (poolSet && spec.budget.maxItems > poolSet.n) {
+    problems.push(`budget.maxItems (${spec.budget.maxItems}) is larger than the pool (${poolSet.n} rows)`);
+  }
+  if (problems.length > 0 || !poolSet || !testSet) throw new BundleError(name, problems);
+
+  const poolClassCounts: Record<string, number> = {};
+  if (poolSet.labeled) {
+    for (const label of spec.data.labels) poolClassCounts[label] = 0;
+    for (const y of poolSet.labels) poolClassCounts[spec.data.labels[y]]++;
+  }
+  return {
+    dir,
+    spec,
+    files: { pool, test },
+    contentHash: contentHash(spec, pool, test),
+    summary: { poolRows: poolSet.n, testRows: testSet.n, features: poolSet.d, poolLabeled: poolSet.labeled, poolClassCounts },
+  };
+}
+
+/** SHA-256 over what decides a score: the data bytes, the labels, the model and the metric. */
+export function contentHash(spec: ChallengeSpec, pool: Buffer, test: Buffer): string {
+  const h = createHash('sha256');
+  h.update(canonicalJson(scoringPart(spec)));
+  h.update(createHash('sha256').update(pool).digest());
+  h.update(createHash('sha256').update(test).digest());
+  return h.digest('hex');
+}
+
+/** JSON with object keys sorted, so equal values give equal text (jsonb does not keep key order). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

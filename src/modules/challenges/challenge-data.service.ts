@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
+import type { PoolIndex } from '../protocols/selection.protocol.js';
+import type { ChallengeVersion } from './challenge-version.entity.js';
+import { type Dataset, parseDataset } from './dataset.js';
+
+export interface PoolData {
+  pool: Dataset;
+  index: PoolIndex;
+}
+
+const MAX_CACHED = 8;
+
+/**
+ * Loads a challenge version's data from storage once and keeps it in memory. A version's
+ * data never changes (a change makes a new version), so entries need no invalidation.
+ */
+@Injectable()
+export class ChallengeDataService {
+  private readonly pools = new Map<string, Promise<PoolData>>();
+  private readonly tests = new Map<string, Promise<Dataset>>();
+
+  constructor(@Inject(STORAGE) private readonly storage: StoragePort) {}
+
+  pool(version: ChallengeVersion): Promise<PoolData> {
+    return cached(this.pools, version.id, async () => {
+      const pool = parseDataset(await this.storage.get(version.dataKeys.pool), 'pool', version.spec.data.labels);
+      const rowById = new Map<string, number>();
+      pool.ids.forEach((id, row) => rowById.set(id, row));
+      return { pool, index: { rowById, labels: pool.labels, labeled: pool.labeled } };
+    });
+  }
+
+  /** The hidden test set: for workers only. */
+  test(version: ChallengeVersion): Promise<Dataset> {
+    return cached(this.tests, version.id, async () =>
+      parseDataset(await this.storage.get(version.dataKeys.test), 'test', version.spec.data.labels),
+    );
+  }
+}
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let entry = map.get(key);
+  if (entry) {
+    map.delete(key);
+    map.set(key, entry);
+    return entry;
+  }
+  entry = load();
+  entry.catch(() => map.delete(key));
+  map.set(key, entry);
+  while (map.size > MAX_CACHED) map.delete(map.keys().next().value as string);
+  return entry;
+}

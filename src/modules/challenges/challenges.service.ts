@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { extname } from 'node:path';
+import type { EntityManager } from 'typeorm';
+import { AppError } from '../../core/errors/app-error.js';
+import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
+import { metricDirection } from './challenge-bundle.schema.js';
+import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
+import { ChallengeVersion } from './challenge-version.entity.js';
+import { Challenge } from './challenge.entity.js';
+import { type ChallengeWithVersion, ChallengesRepository } from './challenges.repository.js';
+
+export type PublishOutcome = 'created' | 'new_version' | 'updated' | 'unchanged';
+
+export interface PublishResult {
+  slug: string;
+  version: number;
+  outcome: PublishOutcome;
+}
+
+@Injectable()
+export class ChallengesService {
+  constructor(
+    private readonly challenges: ChallengesRepository,
+    @Inject(STORAGE) private readonly storage: StoragePort,
+  ) {}
+
+  /**
+   * Inserts or updates a challenge from a checked bundle. A change to what decides a score
+   * (data, labels, model, metric) needs a higher version; anything else updates in place.
+   */
+  async publish(bundle: LoadedBundle): Promise<PublishResult> {
+    const { spec } = bundle;
+    return this.challenges.withSlugLock(spec.slug, async (em) => {
+      const challenge = await em.findOneBy(Challenge, { slug: spec.slug });
+      const current = challenge ? await em.findOneBy(ChallengeVersion, { challengeId: challenge.id, version: challenge.currentVersion }) : null;
+      if (!challenge || !current) {
+        const created = challenge ?? (await em.save(em.create(Challenge, { slug: spec.slug, title: spec.title, protocol: spec.protocol, currentVersion: spec.version })));
+        await this.insertVersion(em, created, bundle);
+        return { slug: spec.slug, version: spec.version, outcome: 'created' };
+      }
+      if (spec.version < current.version) {
+        throw AppError.conflict(
+          'stale_version',
+          `${spec.slug}: challenge.yaml says version ${spec.version}, but version ${current.version} is already published; versions only go up`,
+        );
+      }
+      if (spec.version === current.version) {
+        if (bundle.contentHash !== current.contentHash) {
+          throw AppError.conflict(
+            'version_not_bumped',
+            `${spec.slug}: the data, labels, model or metric changed but version is still ${spec.version}. ` +
+              `Set "version: ${spec.version + 1}" in challenge.yaml to publish the change (scores record the version they were computed under)`,
+          );
+        }
+        if (canonicalJson(current.spec) === canonicalJson(spec) && challenge.title === spec.title) {
+          return { slug: spec.slug, version: spec.version, outcome: 'unchanged' };
+        }
+        await em.update(ChallengeVersion, { id: current.id }, { spec, dataSummary: bundle.summary });
+        await em.update(Challenge, { id: challenge.id }, { title: spec.title });
+        return { slug: spec.slug, version: spec.version, outcome: 'updated' };
+      }
+      await this.insertVersion(em, challenge, bundle);
+      await em.update(Challenge, { id: challenge.id }, { title: spec.title, currentVersion: spec.version });
+      return { slug: spec.slug, version: spec.version, outcome: 'new_version' };
+    });
+  }
+
+  private async insertVersion(em: EntityManager, challenge: Challenge, bundle: LoadedBundle): Promise<void> {
+    const { spec } = bundle;
+    const prefix = `challenges/${spec.slug}/v${spec.version}-${bundle.contentHash.slice(0, 12)}`;
+    const dataKeys = {
+      pool: `${prefix}/pool${dataExtension(spec.data.pool)}`,
+      test: `${prefix}/test${dataExtension(spec.data.test)}`,
+    };
+    await this.storage.put(dataKeys.pool, bundle.files.pool);
+    await this.storage.put(dataKeys.test, bundle.files.test);
+    await em.insert(ChallengeVersion, {
+      challengeId: challenge.id,
+      version: spec.version,
+      contentHash: bundle.contentHash,
+      spec,
+      dataKeys,
+      dataSummary: bundle.summary,
+    });
+  }
+
+  async list() {
+    const rows = await this.challenges.list();
+    return rows.map(({ challenge, version }) => ({
+      slug: challenge.slug,
+      title: challenge.title,
+      summary: version.spec.summary,
+      protocol: challenge.protocol,
+      status: challenge.status,
+      version: version.version,
+    }));
+  }
+
+  async get(slug: string): Promise<ChallengeWithVersion> {
+    const found = await this.challenges.findBySlug(slug);
+    if (!found) throw AppError.notFound(`Challenge "${slug}"`);
+    return found;
+  }
+
+  async slugOf(challengeId: string): Promise<string> {
+    return (await this.challenges.findById(challengeId))?.slug ?? challengeId;
+  }
+
+  /** The public part of a challenge: never the test data or anything derived from it. */
+  async describe(slug: string) {
+    const { challenge, version } = await this.get(slug);
+    const { spec, dataSummary } = version;
+    return {
+      slug: challenge.slug,
+      title: challenge.title,
+      summary: spec.summary,
+      protocol: challenge.protocol,
+      status: challenge.status,
+      version: version.version,
+      publishedAt: version.publishedAt,
+      labels: spec.data.labels,
+      data: {
+        poolRows: dataSummary.poolRows,
+        testRows: dataSummary.testRows,
+        features: dataSummary.features,
+        poolLabeled: dataSummary.poolLabeled,
+        poolClassCounts: dataSummary.poolClassCounts,
+      },
+      model: { kind: spec.model.kind, params: spec.model.params },
+      budget: spec.budget,
+      metric: { name: spec.metric.name, direction: metricDirection(spec.metric.name), positiveLabel: spec.metric.positiveLabel },
+      submissionFormat: {
+        contentType: 'text/csv',
+        field: 'file',
+        header: dataSummary.poolLabeled ? ['id'] : ['id', 'label'],
+        maxItems: spec.budget.maxItems,
+        maxFileBytes: spec.limits.maxFileBytes,
+        description: dataSummary.poolLabeled
+          ? `A UTF-8 CSV with the header "id" and one pool id per line, at most ${spec.budget.maxItems} ids, no duplicates.`
+          : `A UTF-8 CSV with the header "id,label", one pool id and its label per line, at most ${spec.budget.maxItems} rows.`,
+      },
+      phases: [],
+      limits: { maxFileBytes: spec.limits.maxFileBytes },
+    };
+  }
+
+  /** The pool file as stored (CSV, possibly gzip-compressed). */
+  async poolFile(slug: string): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
+    const { version } = await this.get(slug);
+    const key = version.dataKeys.pool;
+    return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-pool.csv` };
+  }
+}
+
+function dataExtension(ref: string): string {
+  return ref.endsWith('.csv.gz') ? '.csv.gz' : extname(ref);
+}

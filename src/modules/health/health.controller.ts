@@ -1,0 +1,30 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppError } from '../../core/errors/app-error.js';
+import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(STORAGE) private readonly storage: StoragePort,
+  ) {}
+
+  /** The process is up. */
+  @Get('healthz')
+  health() {
+    return { status: 'ok' };
+  }
+
+  /** The database and storage answer. */
+  @Get('readyz')
+  async ready() {
+    const checks: Record<string, string> = {};
+    await this.dataSource.query('SELECT 1').then(() => (checks.database = 'ok'), (e: Error) => (checks.database = e.message));
+    await this.storage.check().then(() => (checks.storage = 'ok'), (e: Error) => (checks.storage = e.message));
+    if (Object.values(checks).some((v) => v !== 'ok')) {
+      throw new AppError(503, 'not_ready', 'Not ready', Object.entries(checks).map(([field, message]) => ({ field, message })));
+    }
+    return { status: 'ok', checks };
+  }
+}

@@ -1,0 +1,32 @@
+export type Direction = 'maximize' | 'minimize';
+
+export interface ScoredEntry {
+  participant: string;
+  participantId: string;
+  score: number;
+  submissionId: string;
+  submittedAt: Date;
+}
+
+export interface RankedEntry extends ScoredEntry {
+  rank: number;
+}
+
+/**
+ * Each participant's best scored submission, best first. Equal scores go to the earlier
+ * submission; ranks are 1, 2, 3, ... with no shared places.
+ */
+export function rankLeaderboard(entries: readonly ScoredEntry[], direction: Direction): RankedEntry[] {
+  const sign = direction === 'maximize' ? -1 : 1;
+  const better = (a: ScoredEntry, b: ScoredEntry): number =>
+    sign * (a.score - b.score) ||
+    a.submittedAt.getTime() - b.submittedAt.getTime() ||
+    (a.submissionId < b.submissionId ? -1 : a.submissionId > b.submissionId ? 1 : 0);
+  const best = new Map<string, ScoredEntry>();
+  for (const e of entries) {
+    if (!Number.isFinite(e.score)) continue;
+    const current = best.get(e.participantId);
+    if (!current || better(e, current) < 0) best.set(e.participantId, e);
+  }
+  return [...best.values()].sort(better).map((e, i) => ({ ...e, rank: i + 1 }));
+}

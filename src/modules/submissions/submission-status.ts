@@ -1,0 +1,32 @@
+import { AppError } from '../../core/errors/app-error.js';
+
+export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/** Whose fault a failure is: only `invalid_submission` is the participant's. */
+export const FAILURE_CODES = ['invalid_submission', 'timeout', 'internal'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** The one transition table. `running → queued` is a retry after a crash or an expired lease. */
+const TRANSITIONS: Record<SubmissionStatus, readonly SubmissionStatus[]> = {
+  queued: ['running', 'failed'],
+  running: ['running', 'queued', 'scored', 'failed'],
+  scored: [],
+  failed: [],
+};
+
+export function canTransition(from: SubmissionStatus, to: SubmissionStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertTransition(from: SubmissionStatus, to: SubmissionStatus): void {
+  if (!canTransition(from, to)) {
+    throw new AppError(409, 'invalid_transition', `A submission cannot move from ${from} to ${to}`);
+  }
+}
+
+export function isTerminal(status: SubmissionStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+export const NON_TERMINAL_STATUSES = SUBMISSION_STATUSES.filter((s) => !isTerminal(s));

@@ -1,0 +1,71 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn , type Relation } from 'typeorm';
+import { Account } from '../accounts/account.entity.js';
+import { Challenge } from '../challenges/challenge.entity.js';
+import type { ErrorDetail } from '../../core/errors/app-error.js';
+import type { SubmissionStatus, FailureCode } from './submission-status.js';
+
+@Entity({ name: 'submissions' })
+@Index('submissions_status_updated_idx', ['status', 'updatedAt'])
+@Index('submissions_challenge_account_idx', ['challengeId', 'accountId', 'createdAt'])
+export class Submission {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'challenge_id', type: 'uuid' })
+  challengeId!: string;
+
+  @ManyToOne(() => Challenge, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'challenge_id' })
+  challenge?: Relation<Challenge>;
+
+  /** The challenge version the file was validated against and is scored under. */
+  @Column({ name: 'challenge_version', type: 'integer' })
+  challengeVersion!: number;
+
+  @Column({ name: 'account_id', type: 'uuid' })
+  accountId!: string;
+
+  @ManyToOne(() => Account, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'account_id' })
+  account?: Relation<Account>;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: SubmissionStatus;
+
+  @Column({ name: 'file_key', type: 'varchar', length: 512 })
+  fileKey!: string;
+
+  @Column({ name: 'file_bytes', type: 'integer' })
+  fileBytes!: number;
+
+  @Column({ name: 'file_sha256', type: 'char', length: 64 })
+  fileSha256!: string;
+
+  @Column({ name: 'item_count', type: 'integer' })
+  itemCount!: number;
+
+  /** How many times a worker started on it. */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
+  errorCode!: FailureCode | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'error_details', type: 'jsonb', nullable: true })
+  errorDetails!: ErrorDetail[] | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module.js';
+import { ChallengesModule } from '../challenges/challenges.module.js';
+import { EvaluationQueue } from './evaluation-queue.js';
+import { SubmissionsController } from './submissions.controller.js';
+import { SubmissionsRepository } from './submissions.repository.js';
+import { SubmissionsService } from './submissions.service.js';
+
+@Module({
+  imports: [AccountsModule, ChallengesModule],
+  controllers: [SubmissionsController],
+  providers: [SubmissionsRepository, SubmissionsService, EvaluationQueue],
+  exports: [SubmissionsRepository, EvaluationQueue],
+})
+export class SubmissionsModule {}

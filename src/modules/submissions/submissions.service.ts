@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AppError } from '../../core/errors/app-error.js';
+import { LOGGER } from '../../core/logger/logger.js';
+import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
+import type { AccountRecord } from '../accounts/accounts.repository.js';
+import { ChallengeDataService } from '../challenges/challenge-data.service.js';
+import { ChallengesService } from '../challenges/challenges.service.js';
+import { validateSelection } from '../protocols/selection.protocol.js';
+import { EvaluationQueue } from './evaluation-queue.js';
+import type { Submission } from './submission.entity.js';
+import { SubmissionsRepository } from './submissions.repository.js';
+
+export interface UploadedFile {
+  buffer: Buffer;
+  size: number;
+}
+
+@Injectable()
+export class SubmissionsService {
+  constructor(
+    private readonly submissions: SubmissionsRepository,
+    private readonly challenges: ChallengesService,
+    private readonly data: ChallengeDataService,
+    private readonly queue: EvaluationQueue,
+    @Inject(STORAGE) private readonly storage: StoragePort,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Validates the whole file first; only a valid file is stored, recorded and queued.
+   * A rejected file leaves nothing behind.
+   */
+  async submit(account: AccountRecord, slug: string, file: UploadedFile | undefined): Promise<{ id: string; status: 'queued' }> {
+    const { challenge, version } = await this.challenges.get(slug);
+    if (challenge.status !== 'open') throw AppError.conflict('challenge_closed', `Challenge "${slug}" is not accepting submissions`);
+    if (!file) {
+      throw AppError.badRequest('missing_file', 'No file: send the selection as multipart/form-data in the field "file"');
+    }
+    const { spec } = version;
+    const { index } = await this.data.pool(version);
+    const selection = validateSelection(file.buffer, index, {
+      labels: spec.data.labels,
+      maxItems: spec.budget.maxItems,
+      maxFileBytes: spec.limits.maxFileBytes,
+    });
+
+    const id = randomUUID();
+    const fileKey = `submissions/${challenge.id}/${id}.csv`;
+    await this.storage.put(fileKey, file.buffer, { contentType: 'text/csv' });
+    try {
+      await this.submissions.insert({
+        id,
+        challengeId: challenge.id,
+        challengeVersion: version.version,
+        accountId: account.id,
+        status: 'queued',
+        fileKey,
+        fileBytes: file.size,
+        fileSha256: createHash('sha256').update(file.buffer).digest('hex'),
+        itemCount: selection.rows.length,
+      });
+    } catch (e) {
+      await this.storage.delete(fileKey).catch(() => undefined);
+      throw e;
+    }
+    const log = { challenge: slug, submissionId: id };
+    try {
+      await this.queue.enqueue(id);
+    } catch (err) {
+      // The row is the truth: the reconciler enqueues it once the queue is back.
+      this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will retry');
+    }
+    this.logger.info({ ...log, items: selection.rows.length }, 'submission accepted');
+    return { id, status: 'queued' };
+  }
+
+  /** A submission as its owner (or an admin) sees it. Anyone else gets a 404. */
+  async get(account: AccountRecord, id: string) {
+    const submission = /^[0-9a-f-]{36}$/i.test(id) ? await this.submissions.findById(id) : null;
+    if (!submission || (submission.accountId !== account.id && account.role !== 'admin')) {
+      throw AppError.notFound(`Submission "${id}"`);
+    }
+    return this.view(submission);
+  }
+
+  async listMine(account: AccountRecord, slug: string) {
+    const { challenge } = await this.challenges.get(slug);
+    const rows = await this.submissions.listForAccount(challenge.id, account.id, 100);
+    return Promise.all(rows.map((s) => this.view(s, slug)));
+  }
+
+  private async view(s: Submission, slug?: string) {
+    const score = s.status === 'scored' ? await this.submissions.findScore(s.id, s.challengeVersion) : null;
+    const challengeSlug = slug ?? (await this.challenges.slugOf(s.challengeId));
+    return {
+      id: s.id,
+      challenge: challengeSlug,
+      challengeVersion: s.challengeVersion,
+      status: s.status,
+      score: score?.value ?? null,
+      metric: score?.metric ?? null,
+      metrics: score?.metrics ?? null,
+      trainer: score ? { name: score.trainerName, version: score.trainerVersion } : null,
+      items: s.itemCount,
+      attempts: s.attempts,
+      error: s.errorCode ? { code: s.errorCode, message: s.errorMessage, details: s.errorDetails ?? [] } : null,
+      createdAt: s.createdAt,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+    };
+  }
+}

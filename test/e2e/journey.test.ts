@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type S3TestServer, startS3Server } from '../support/s3-server.js';
+import { cleanEnv, freePort, type Proc, run, startProcess } from '../support/processes.js';
+import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix, waitUntil } from '../support/services.js';
+
+/**
+ * A participant's whole journey against the real API and a real worker, each its own
+ * process (the compiled build), on PostgreSQL, Redis and an S3-compatible server.
+ */
+describe('journey: register, submit, get scored, read the leaderboard', () => {
+  let db: TestDatabase;
+  let s3: S3TestServer;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  let api: Proc;
+  let worker: Proc;
+  let url: string;
+  const prefix = testQueuePrefix();
+
+  beforeAll(async () => {
+    [db, s3, home] = await Promise.all([createTestDatabase(), startS3Server(), mkdtemp(join(tmpdir(), 'sieve-e2e-'))]);
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    env = cleanEnv({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      SIEVE_HOME: home,
+      PORT: String(port),
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    const migrated = await run(['bin/sieve.js', 'migrate'], env);
+    expect(migrated.stdout).toContain('applied');
+    const published = await run(['bin/sieve.js', 'challenges', 'publish'], env);
+    expect(published.stdout).toContain('digits-selection: version 1 created');
+    expect(published.stdout).toContain('fashion-selection: version 1 created');
+    api = startProcess(['dist/src/main.js'], env);
+    worker = startProcess(['dist/workers/main.js'], env);
+    await api.waitFor(/API listening/, 30_000);
+    await worker.waitFor(/serving queue/, 30_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    await worker?.stop();
+    await db?.drop();
+    await deleteRedisPrefix(prefix);
+    await s3?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+  }, 60_000);
+
+  it('goes from upload to a ranked score', async () => {
+    const account = (await (await fetch(`${url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'e2e-runner' }) })).json()) as { token: string; role: string };
+    expect(account.role).toBe('participant');
+    const form = new FormData();
+    form.set('file', new Blob([await readFile('challenges/fashion-selection/baselines/balanced.csv')]), 'balanced.csv');
+    const accepted = await fetch(`${url}/api/v1/challenges/fashion-selection/submissions`, { method: 'POST', headers: { authorization: `Bearer ${account.token}` }, body: form });
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+    const done = await waitUntil(async () => {
+      const s = (await (await fetch(`${url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${account.token}` } })).json()) as { status: string; score: number; startedAt: string; finishedAt: string };
+      return s.status === 'scored' || s.status === 'failed' ? s : undefined;
+    }, 60_000, 'the score');
+    expect(done.status).toBe('scored');
+    expect(done.score).toBeGreaterThan(0.7);
+    expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
+    const board = (await (await fetch(`${url}/api/v1/challenges/fashion-selection/leaderboard`)).json()) as { entries: { rank: number; participant: string; score: number; submissionId: string }[] };
+    expect(board.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'e2e-runner', score: done.score, submissionId: id })]);
+  }, 90_000);
+
+  it('works from the CLI: an organizer account, then submit --wait prints the score and the rank', async () => {
+    const created = await run(['bin/sieve.js', 'accounts', 'create', 'cli-user', '--role', 'organizer'], env);
+    expect(created.code).toBe(0);
+    const token = /token \(shown once\): (\S+)/.exec(created.stdout)?.[1];
+    expect(token).toBeDefined();
+    const submitted = await run(['bin/sieve.js', 'submit', 'digits-selection', 'challenges/digits-selection/baselines/balanced.csv', '--wait', '--url', url, '--token', token!], env, 90_000);
+    expect(submitted.stderr).not.toContain('Error');
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toMatch(/scored macro_f1 = 0\.\d+ \(rank 1 of 1\)/);
+    const rejected = await run(['bin/sieve.js', 'submit', 'digits-selection', 'package.json', '--url', url, '--token', token!], env);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/400: Line 1: expected the header "id"/);
+    const noToken = await run(['bin/sieve.js', 'submit', 'digits-selection', 'package.json', '--url', url], env);
+    expect(noToken.code).toBe(4);
+  }, 120_000);
+});

@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { createStorage } from '../../src/core/storage/create-storage.js';
+import { startWorker } from '../../workers/worker.js';
+import { createLogger } from '../../src/core/logger/logger.js';
+import { deleteRedisPrefix, waitUntil } from '../support/services.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+interface SubmissionBody {
+  id: string;
+  status: string;
+  score: number | null;
+  metric: string | null;
+  metrics: Record<string, number> | null;
+  trainer: { name: string; version: string } | null;
+  error: { code: string; message: string } | null;
+}
+interface Board {
+  metric: string;
+  direction: string;
+  entries: { rank: number; participant: string; score: number; submissionId: string }[];
+}
+
+async function register(stack: Stack, name: string): Promise<string> {
+  const res = await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function submit(stack: Stack, token: string, slug: string, body: Buffer | string): Promise<string> {
+  const form = new FormData();
+  form.set('file', new Blob([body]), 'selection.csv');
+  const res = await fetch(`${stack.url}/api/v1/challenges/${slug}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function settled(stack: Stack, token: string, id: string, timeoutMs = 60_000): Promise<SubmissionBody> {
+  return waitUntil(
+    async () => {
+      const s = (await (await fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as SubmissionBody;
+      return s.status === 'scored' || s.status === 'failed' ? s : undefined;
+    },
+    timeoutMs,
+    `submission ${id} to finish`,
+  );
+}
+
+async function board(stack: Stack, slug: string): Promise<Board> {
+  return (await (await fetch(`${stack.url}/api/v1/challenges/${slug}/leaderboard`)).json()) as Board;
+}
+
+describe('evaluation on Redis and S3', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ storage: 's3', queue: 'redis', worker: true });
+  }, 60_000);
+  afterAll(() => stack?.stop(), 30_000);
+
+  it('scores a selection, records trainer and version, and ranks it', async () => {
+    const token = await register(stack, 'grace');
+    const id = await submit(stack, token, 'digits-selection', await readFile('challenges/digits-selection/baselines/balanced.csv'));
+    const s = await settled(stack, token, id);
+    expect(s.status).toBe('scored');
+    expect(s.metric).toBe('macro_f1');
+    expect(s.score).toBeGreaterThan(0.8);
+    expect(s.score).toBeLessThanOrEqual(1);
+    expect(s.metrics).toEqual({ accuracy: expect.any(Number), macro_f1: s.score });
+    expect(s.trainer?.name).toBeTruthy();
+    const b = await board(stack, 'digits-selection');
+    expect(b).toMatchObject({ metric: 'macro_f1', direction: 'maximize' });
+    expect(b.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'grace', score: s.score, submissionId: id })]);
+  }, 90_000);
+
+  it('gives the same file the same score, bit for bit', async () => {
+    const token = await register(stack, 'twice');
+    const file = await readFile('challenges/fashion-selection/baselines/random.csv');
+    const a = await settled(stack, token, await submit(stack, token, 'fashion-selection', file));
+    const b = await settled(stack, token, await submit(stack, token, 'fashion-selection', file));
+    expect(a.status).toBe('scored');
+    expect(Object.is(a.score, b.score)).toBe(true);
+    expect(b.metrics).toStrictEqual(a.metrics);
+  }, 90_000);
+
+  it('ranks each participant by their best submission and never ranks a failed one', async () => {
+    const [p, q] = [await register(stack, 'pat'), await register(stack, 'quinn')];
+    const pool = (await (await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`)).text()).trim().split('\n').slice(1).map((l) => l.split(','));
+    // A weak selection: two classes only.
+    const weak = `id\n${pool.filter((r) => r[1] === '0').slice(0, 10).map((r) => r[0]).join('\n')}\n${pool.filter((r) => r[1] === '1').slice(0, 10).map((r) => r[0]).join('\n')}\n`;
+    const weakScore = await settled(stack, p, await submit(stack, p, 'digits-selection', weak));
+    const strong = await settled(stack, q, await submit(stack, q, 'digits-selection', await readFile('challenges/digits-selection/baselines/balanced.csv')));
+    expect(weakScore.score!).toBeLessThan(strong.score!);
+
+    const b = await board(stack, 'digits-selection');
+    const names = b.entries.map((e) => e.participant);
+    expect(names.indexOf('quinn')).toBeLessThan(names.indexOf('pat'));
+    expect(b.entries.filter((e) => e.participant === 'pat')).toHaveLength(1);
+  }, 120_000);
+});
+
+describe('the reconciler', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: false });
+  }, 60_000);
+  afterAll(() => stack?.stop(), 30_000);
+
+  it('re-enqueues submissions whose jobs were lost in a Redis flush; a damaged file fails as invalid and is never ranked', async () => {
+    const token = await register(stack, 'lost');
+    const file = await readFile('challenges/digits-selection/baselines/random.csv');
+    const ids = [await submit(stack, token, 'digits-selection', file), await submit(stack, token, 'digits-selection', file)];
+    const damaged = await submit(stack, token, 'digits-selection', file);
+    const storage = createStorage(stack.config.storage);
+    const key = (await storage.list('submissions/')).find((k) => k.includes(damaged));
+    await storage.put(key!, Buffer.from('id\nnot-in-pool\n'));
+    await deleteRedisPrefix(stack.config.queuePrefix); // every job is gone; the rows stay queued
+    await new Promise((r) => setTimeout(r, stack.config.worker.reconcileGraceMs + 100));
+    const worker = await startWorker(stack.config, stack.db.url, createLogger('silent', 'test'));
+    try {
+      for (const id of ids) expect((await settled(stack, token, id)).status).toBe('scored');
+      const failed = await settled(stack, token, damaged);
+      expect(failed.status).toBe('failed');
+      expect(failed.error?.code).toBe('invalid_submission');
+      expect(failed.error?.message).toContain('not-in-pool');
+      expect((await board(stack, 'digits-selection')).entries.map((e) => e.submissionId)).not.toContain(damaged);
+    } finally {
+      await worker.stop();
+    }
+  }, 90_000);
+});
+
+describe('evaluation on the PostgreSQL queue backend and local files', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ storage: 'filesystem', queue: 'postgres', worker: true });
+  }, 60_000);
+  afterAll(() => stack?.stop(), 30_000);
+
+  it('scores a submission with no Redis at all', async () => {
+    expect(stack.config.redisUrl).toBeUndefined();
+    const token = await register(stack, 'nored');
+    const id = await submit(stack, token, 'digits-selection', await readFile('challenges/digits-selection/baselines/balanced.csv'));
+    const s = await settled(stack, token, id);
+    expect(s.status).toBe('scored');
+    expect((await board(stack, 'digits-selection')).entries[0].submissionId).toBe(id);
+  }, 90_000);
+});

@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { createApi } from '../../src/api.js';
+import { type Config, loadConfig } from '../../src/core/config/config.js';
+import { migrate, openDataSource } from '../../src/core/database/data-source.js';
+import { createLogger } from '../../src/core/logger/logger.js';
+import { publishAll } from '../../src/cli/publish.js';
+import { ChallengesService } from '../../src/modules/challenges/challenges.service.js';
+import { type RunningWorker, startWorker } from '../../workers/worker.js';
+import { type S3TestServer, startS3Server } from './s3-server.js';
+import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix } from './services.js';
+
+export interface StackOptions {
+  storage?: 's3' | 'filesystem';
+  queue?: 'redis' | 'postgres';
+  worker?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  url: string;
+  config: Config;
+  db: TestDatabase;
+  api: INestApplication;
+  worker: RunningWorker | null;
+  s3: S3TestServer | null;
+  storageDir: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The API (and optionally a worker) in this process, on a database, queue prefix and
+ * storage of its own, against the real PostgreSQL, Redis and an S3-compatible server.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const db = await createTestDatabase();
+  const prefix = testQueuePrefix();
+  const s3 = opts.storage === 'filesystem' ? null : await startS3Server();
+  const storageDir = await mkdtemp(join(tmpdir(), 'sieve-test-'));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: prefix,
+    SIEVE_HOME: storageDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    RECONCILE_INTERVAL_MS: '500',
+    RECONCILE_GRACE_MS: '1000',
+    JOB_BACKOFF_MS: '200',
+    ...(opts.queue === 'postgres' ? {} : { REDIS_URL: TEST_REDIS_URL }),
+    ...(s3
+      ? {
+          S3_BUCKET: s3.bucket,
+          S3_ENDPOINT: s3.endpoint,
+          S3_REGION: s3.region,
+          S3_ACCESS_KEY_ID: s3.accessKeyId,
+          S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          S3_FORCE_PATH_STYLE: 'true',
+        }
+      : { STORAGE_DIR: join(storageDir, 'storage') }),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel, 'sieve-test');
+  const ds = await openDataSource(db.url);
+  await migrate(ds).finally(() => ds.destroy());
+  const api = await createApi(config, db.url, logger);
+  await api.init();
+  const report = await publishAll(config, api.get(ChallengesService), logger);
+  if (report.errors.length) throw new Error(report.errors.join('\n'));
+  await api.listen(0, '127.0.0.1');
+  const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
+  const worker = opts.worker ? await startWorker(config, db.url, logger) : null;
+  return {
+    url,
+    config,
+    db,
+    api,
+    worker,
+    s3,
+    storageDir,
+    env,
+    async stop() {
+      await worker?.stop();
+      await api.close();
+      await db.drop();
+      if (opts.queue !== 'postgres') await deleteRedisPrefix(prefix);
+      await s3?.stop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Job, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { CONFIG, type Config } from '../../src/core/config/config.js';
+import { JOBS, type JobName, type QueueName } from '../../src/core/queue/jobs.js';
+import { LOGGER } from '../../src/core/logger/logger.js';
+import { QUEUE_BACKEND, type QueueBackend } from '../../src/core/queue/queue-backend.js';
+import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+import { EvaluateSubmissionProcessor } from './evaluate-submission.processor.js';
+
+type Handler = (job: Job) => Promise<unknown>;
+
+/** Runs a BullMQ worker on each configured queue and routes each job name to its handler. */
+@Injectable()
+export class EvaluationWorkers {
+  private readonly workers: Worker[] = [];
+  private readonly handlers: Record<JobName, Handler>;
+
+  constructor(
+    private readonly evaluate: EvaluateSubmissionProcessor,
+    private readonly submissions: SubmissionsRepository,
+    @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.handlers = { [JOBS.evaluateSubmission.name]: (job) => this.evaluate.process(job) };
+  }
+
+  start(): void {
+    for (const queue of this.config.worker.queues) {
+      this.assertHandlers(queue);
+      const worker = this.backend.worker(queue, (job) => this.dispatch(job), {
+        concurrency: this.config.worker.concurrency,
+        lockDuration: 30_000,
+        stalledInterval: 15_000,
+        maxStalledCount: 2,
+      });
+      worker.on('error', (err) => this.logger.error({ err, queue }, 'queue worker error'));
+      worker.on('failed', (job, err) => {
+        if (job) void this.onFailed(job, err).catch((e: unknown) => this.logger.error({ err: e }, 'could not record a failure'));
+      });
+      void worker.run().catch((err: unknown) => this.logger.error({ err, queue }, 'queue worker stopped'));
+      this.workers.push(worker);
+      this.logger.info({ queue, concurrency: this.config.worker.concurrency, backend: this.backend.kind }, 'serving queue');
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  /** The worker refuses to boot when a job on one of its queues has no handler. */
+  private assertHandlers(queue: QueueName): void {
+    for (const job of Object.values(JOBS)) {
+      if ((job.queues as readonly string[]).includes(queue) && !this.handlers[job.name]) {
+        throw new Error(`job "${job.name}" on queue "${queue}" has no handler`);
+      }
+    }
+  }
+
+  private dispatch(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as JobName];
+    if (!handler) throw new Error(`no handler for job "${job.name}"`);
+    return handler(job);
+  }
+
+  /** Infrastructure errors are retried with backoff; after the last attempt the submission fails as `internal`. */
+  private async onFailed(job: Job, err: Error): Promise<void> {
+    const parsed = JOBS.evaluateSubmission.payload.safeParse(job.data);
+    if (!parsed.success) return;
+    const { submissionId } = parsed.data;
+    const attempts = job.opts.attempts ?? 1;
+    const log = { submissionId, jobId: job.id, attempt: job.attemptsMade, attempts, err };
+    if (job.attemptsMade >= attempts) {
+      await this.submissions.markFailed(submissionId, 'internal', `Evaluation failed after ${job.attemptsMade} attempts on our side; this is not counted against you`);
+      this.logger.error(log, 'evaluation failed for good');
+    } else {
+      await this.submissions.markRequeued(submissionId);
+      this.logger.warn(log, 'evaluation failed; will retry');
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { CONFIG, type Config } from '../../src/core/config/config.js';
+import { LOGGER } from '../../src/core/logger/logger.js';
+import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
+import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+
+const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Postgres is the truth, the queue is transport. Any submission left queued or running
+ * without a live job (lost enqueue, Redis flush, crashed worker) gets a fresh job; one that
+ * has used up its attempts fails as `internal` (never the participant's fault).
+ */
+@Injectable()
+export class Reconciler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly submissions: SubmissionsRepository,
+    private readonly queue: EvaluationQueue,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.config.worker.reconcileIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.reconcile()
+      .catch((err: unknown) => {
+        this.logger.warn({ err }, 'reconcile pass failed; will retry');
+        return 0;
+      })
+      .finally(() => (this.running = undefined));
+  }
+
+  /** One pass. Returns how many submissions it re-enqueued or failed. */
+  async reconcile(): Promise<number> {
+    let fixed = 0;
+    const stale = await this.submissions.findStale(this.config.worker.reconcileGraceMs, 500);
+    for (const s of stale) {
+      const state = await this.queue.jobState(s.id);
+      if (LIVE_STATES.has(state)) continue;
+      const log = { submissionId: s.id, status: s.status, jobState: state, attempts: s.attempts };
+      if (s.attempts >= this.config.worker.attempts) {
+        await this.submissions.markFailed(s.id, 'internal', `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`);
+        this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
+      } else {
+        await this.submissions.touch(s.id);
+        await this.queue.requeue(s.id);
+        this.logger.warn(log, 'reconciler: re-enqueued a submission without a live job');
+      }
+      fixed++;
+    }
+    return fixed;
+  }
+}
