@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
@@ -10,10 +10,10 @@ import { setUploadCeiling } from './modules/submissions/upload-limits.js';
 
 export const API_PREFIX = 'api/v1';
 
-/** Builds the HTTP API (not yet listening). */
-export async function createApi(config: Config, databaseUrl: string, logger: Logger): Promise<INestApplication> {
+/** Builds the HTTP API (not yet listening); `extra` modules join the same container (`sieve start` adds the worker). */
+export async function createApi(config: Config, databaseUrl: string, logger: Logger, extra: Type[] = []): Promise<INestApplication> {
   setUploadCeiling(config.maxUploadBytes);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger }, extra), {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });

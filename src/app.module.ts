@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { type CoreOptions, CoreModule } from './core/core.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
@@ -8,10 +8,10 @@ import { SubmissionsModule } from './modules/submissions/submissions.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(core: CoreOptions): DynamicModule {
+  static forRoot(core: CoreOptions, extra: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, HealthModule],
+      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, HealthModule, ...extra],
     };
   }
 }

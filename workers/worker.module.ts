@@ -1,4 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { CONFIG, type Config } from '../src/core/config/config.js';
 import { type CoreOptions, CoreModule } from '../src/core/core.module.js';
 import { ChallengesModule } from '../src/modules/challenges/challenges.module.js';
 import { SubmissionsModule } from '../src/modules/submissions/submissions.module.js';
@@ -7,18 +8,31 @@ import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
 import { Reconciler } from './evaluation/reconciler.js';
 import { TrainingPool } from './trainers/training-pool.js';
 
+@Injectable()
+class TrainingPoolCloser implements OnApplicationShutdown {
+  constructor(private readonly pool: TrainingPool) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** The evaluation side: queue workers, the processor, the reconciler and the training threads. */
+@Module({
+  imports: [ChallengesModule, SubmissionsModule],
+  providers: [
+    { provide: TrainingPool, inject: [CONFIG], useFactory: (config: Config) => new TrainingPool({ threads: config.worker.concurrency }) },
+    TrainingPoolCloser,
+    EvaluateSubmissionProcessor,
+    EvaluationWorkers,
+    Reconciler,
+  ],
+  exports: [EvaluationWorkers, Reconciler],
+})
+export class EvaluationModule {}
+
 @Module({})
 export class WorkerModule {
   static forRoot(core: CoreOptions): DynamicModule {
-    return {
-      module: WorkerModule,
-      imports: [CoreModule.forRoot(core), ChallengesModule, SubmissionsModule],
-      providers: [
-        { provide: TrainingPool, useFactory: () => new TrainingPool({ threads: core.config.worker.concurrency }) },
-        EvaluateSubmissionProcessor,
-        EvaluationWorkers,
-        Reconciler,
-      ],
-    };
+    return { module: WorkerModule, imports: [CoreModule.forRoot(core), EvaluationModule] };
   }
 }

@@ -5,29 +5,35 @@ import type { Config } from '../src/core/config/config.js';
 import { NestPinoLogger } from '../src/core/logger/logger.js';
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
 import { Reconciler } from './evaluation/reconciler.js';
-import { TrainingPool } from './trainers/training-pool.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface RunningWorker {
-  app: INestApplicationContext;
   stop(): Promise<void>;
 }
 
-/** Starts the queue workers and the reconciler (an app context: no HTTP listener). */
-export async function startWorker(config: Config, databaseUrl: string, logger: Logger): Promise<RunningWorker> {
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, databaseUrl, logger }), {
-    logger: new NestPinoLogger(logger),
-  });
+/** Starts the queue workers and the reconciler held by `app` (which imports EvaluationModule). */
+export function runEvaluation(app: INestApplicationContext): RunningWorker {
   const workers = app.get(EvaluationWorkers);
   const reconciler = app.get(Reconciler);
   workers.start();
   reconciler.start();
   return {
-    app,
     async stop() {
       await reconciler.stop();
       await workers.stop();
-      await app.get(TrainingPool).close();
+    },
+  };
+}
+
+/** A worker process's own app context: no HTTP listener. */
+export async function startWorker(config: Config, databaseUrl: string, logger: Logger): Promise<RunningWorker> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, databaseUrl, logger }), {
+    logger: new NestPinoLogger(logger),
+  });
+  const running = runEvaluation(app);
+  return {
+    async stop() {
+      await running.stop();
       await app.close();
     },
   };

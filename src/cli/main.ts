@@ -69,11 +69,12 @@ program
     const db = await resolveDatabase(config, logger);
     const ds = await openDataSource(db.url);
     await migrate(ds).finally(() => ds.destroy());
-    const api = await createApi(config, db.url, logger);
+    const { EvaluationModule } = await import('../../workers/worker.module.js');
+    const { runEvaluation } = await import('../../workers/worker.js');
+    const api = await createApi(config, db.url, logger, [EvaluationModule]);
     const report = await publishAll(config, api.get(ChallengesService), logger);
     for (const error of report.errors) process.stderr.write(`challenge not published: ${error}\n`);
-    const { startWorker } = await import('../../workers/worker.js');
-    const worker = await startWorker(config, db.url, logger);
+    const worker = runEvaluation(api);
     await api.listen(config.port, config.host);
     const url = (config.publicUrl ?? (await api.getUrl())).replace('[::1]', 'localhost').replace(/\/$/, '');
     let token: string | undefined;
@@ -110,11 +111,12 @@ program
     );
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'stopping');
-      Promise.resolve()
-        .then(() => api.close())
-        .then(() => worker.stop())
-        .then(() => db.stop())
-        .then(() => process.exit(0), () => process.exit(1));
+      const step = (what: string, work: () => Promise<void>) =>
+        work().catch((err: unknown) => logger.warn({ err }, `while stopping: ${what} failed`));
+      void step('worker', () => worker.stop())
+        .then(() => step('api', () => api.close()))
+        .then(() => step('database', () => db.stop()))
+        .then(() => process.exit(0));
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);

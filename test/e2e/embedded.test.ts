@@ -1,4 +1,4 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, freePort, type Proc, startProcess } from '../support/processes.js';
@@ -11,6 +11,7 @@ describe('the embedded default', () => {
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'sieve-embedded-'));
+    await chmod(home, 0o755); // as root, PostgreSQL runs as the "postgres" user, which must reach the folder
   });
 
   afterAll(async () => {

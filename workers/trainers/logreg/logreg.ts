@@ -98,7 +98,7 @@ export function fitLogReg(data: LogRegData, params: LogRegParams): LogRegModel {
   const nRows = roundUp(n, ROW_BLOCK);
   const tRows = roundUp(d + 1, ROW_BLOCK);
   const size = (d + 1) * kp;
-  const kernels = WasmKernels.shared();
+  const kernels = WasmKernels.shared('model');
   const [xAt, xtAt, yAt, wAt, rawAt, gAt] = kernels.reserve([
     nRows * d * 8,
     tRows * n * 8,
@@ -150,7 +150,7 @@ export function predictLogReg(model: LogRegModel, x: Float64Array, n: number): I
   const k = model.intercept.length;
   const kp = k + (k & 1);
   const nRows = roundUp(n, ROW_BLOCK);
-  const kernels = WasmKernels.shared();
+  const kernels = WasmKernels.shared('model');
   const [xAt, wAt, rawAt] = kernels.reserve([nRows * d * 8, (d + 1) * kp * 8, nRows * kp * 8]);
   kernels.f64(xAt, n * d).set(x);
   const w = kernels.f64(wAt, (d + 1) * kp);
@@ -199,20 +199,12 @@ class LogLossObjective implements Objective {
     kernels.gemm(at.xAt, nRows, d, at.wAt, kp, at.wAt + d * kp * 8, at.rawAt);
     const loss = k === 1 ? kernels.binomialLossGrad(at.rawAt, n, kp, at.yAt) : kernels.multinomialLossGrad(at.rawAt, n, k, kp, at.yAt);
     kernels.gemm(at.xtAt, tRows, n, at.rawAt, kp, 0, at.gAt);
+    // Penalty on the weights (the first d rows), not on the intercepts.
+    const squares = kernels.dot(at.wAt, at.wAt, d * kp);
+    kernels.axpyInto(l2, at.wAt, at.gAt, at.gAt, d * kp);
     out.set(this.grad);
-    return loss + 0.5 * l2 * addPenaltyGradient(v, d * kp, l2, out);
+    return loss + 0.5 * l2 * squares;
   }
-}
-
-/** out[i] += l2 · v[i] for the first `count` (penalized) entries; returns Σ v[i]². */
-function addPenaltyGradient(v: Float64Array, count: number, l2: number, out: Float64Array): number {
-  let squares = 0;
-  for (let i = 0; i < count; i++) {
-    const vi = v[i];
-    squares += vi * vi;
-    out[i] += l2 * vi;
-  }
-  return squares;
 }
 
 /** out (≥ (d+1) × n) = Xᵀ (d × n) then a row of ones; the rest is left as is (zeros). */

@@ -203,3 +203,61 @@ export function binomialLossGrad(raw: usize, n: i32, kp: i32, y: usize): f64 {
   }
   return total;
 }
+
+// ---- Vector operations of the optimizer (n float64 at byte offsets) ----------------
+
+/** Σ a[i]·b[i], as 4 interleaved partial sums (lanes of two f64x2), then the tail. */
+export function dot(a: usize, b: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = s0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 3;
+    s0 = madd(s0, v128.load(a + o), v128.load(b + o));
+    s1 = madd(s1, v128.load(a + o, 16), v128.load(b + o, 16));
+  }
+  const s = f64x2.add(s0, s1);
+  let r = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    r += load<f64>(a + o) * load<f64>(b + o);
+  }
+  return r;
+}
+
+/** out[i] = y[i] + alpha·x[i] (out may be y). */
+export function axpyInto(alpha: f64, x: usize, y: usize, out: usize, n: i32): void {
+  const av = f64x2.splat(alpha);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(out + o, madd(v128.load(y + o), av, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, load<f64>(y + o) + alpha * load<f64>(x + o));
+  }
+}
+
+/** out[i] = alpha·x[i] (out may be x). */
+export function scaleInto(alpha: f64, x: usize, out: usize, n: i32): void {
+  const av = f64x2.splat(alpha);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(out + o, f64x2.mul(av, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    store<f64>(out + o, alpha * load<f64>(x + o));
+  }
+}
+
+/** max |x[i]|; NaN when any x[i] is NaN. */
+export function maxAbs(x: usize, n: i32): f64 {
+  let m = 0.0;
+  for (let i = 0; i < n; i++) {
+    const v = Math.abs(load<f64>(x + (<usize>i << 3)));
+    if (v > m || v != v) m = v; // a NaN sticks
+  }
+  return m;
+}
