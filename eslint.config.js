@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.sieve/', 'coverage/', '*.config.js', 'bin/'] },
+  { ignores: ['dist/', 'node_modules/', '.sieve/', 'coverage/', '*.config.js', 'bin/', '**/.assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
