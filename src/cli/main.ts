@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { createApi } from '../api.js';
-import { resolveDatabase, type Database } from '../core/bootstrap.js';
+import { onShutdown, resolveDatabase, type Database } from '../core/bootstrap.js';
 import { type Config, ConfigError, loadConfig } from '../core/config/config.js';
 import { migrate, openDataSource } from '../core/database/data-source.js';
 import { generateMigration } from '../core/database/generate-migration.js';
@@ -109,17 +109,11 @@ program
         .filter((l, i, all) => l !== '' || all[i - 1] !== '')
         .join('\n'),
     );
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'stopping');
-      const step = (what: string, work: () => Promise<void>) =>
-        work().catch((err: unknown) => logger.warn({ err }, `while stopping: ${what} failed`));
-      void step('worker', () => worker.stop())
-        .then(() => step('api', () => api.close()))
-        .then(() => step('database', () => db.stop()))
-        .then(() => process.exit(0));
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    onShutdown(logger, [
+      ['worker', () => worker.stop()],
+      ['api', () => api.close()],
+      ['database', () => db.stop()],
+    ]);
   });
 
 program

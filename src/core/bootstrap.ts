@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/config.js';
+import { type Config, ConfigError } from './config/config.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 
 export interface Database {
@@ -13,4 +13,30 @@ export async function resolveDatabase(config: Config, logger: Logger): Promise<D
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
   const embedded = await startEmbeddedPostgres(config.home, config.embeddedPgPort, logger);
   return { url: embedded.url, embedded: true, stop: embedded.stop };
+}
+
+/** Runs a process's main function; a configuration error prints its list of keys, anything else its stack. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    process.exit(1);
+  });
+}
+
+/**
+ * On SIGTERM or SIGINT, runs the steps in order (a failing step is logged, the rest still
+ * run), then exits.
+ */
+export function onShutdown(logger: Logger, steps: [string, () => Promise<void>][]): void {
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    void steps
+      .reduce<Promise<void>>(
+        (previous, [what, step]) => previous.then(() => step().catch((err: unknown) => logger.warn({ err }, `while stopping: ${what} failed`))),
+        Promise.resolve(),
+      )
+      .then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }

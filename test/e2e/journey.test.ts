@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';
+import { s3Env } from '../support/stack.js';
 import { cleanEnv, freePort, type Proc, run, startProcess } from '../support/processes.js';
 import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix, waitUntil } from '../support/services.js';
 
@@ -30,12 +31,7 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
       QUEUE_PREFIX: prefix,
       SIEVE_HOME: home,
       PORT: String(port),
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3Env(s3),
     });
     const migrated = await run(['bin/sieve.js', 'migrate'], env);
     expect(migrated.stdout).toContain('applied');

@@ -31,6 +31,18 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** The environment that points Sieve at a test S3 server. */
+export function s3Env(s3: S3TestServer): Record<string, string> {
+  return {
+    S3_BUCKET: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    S3_REGION: s3.region,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
 /**
  * The API (and optionally a worker) in this process, on a database, queue prefix and
  * storage of its own, against the real PostgreSQL, Redis and an S3-compatible server.
@@ -50,16 +62,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RECONCILE_GRACE_MS: '1000',
     JOB_BACKOFF_MS: '200',
     ...(opts.queue === 'postgres' ? {} : { REDIS_URL: TEST_REDIS_URL }),
-    ...(s3
-      ? {
-          S3_BUCKET: s3.bucket,
-          S3_ENDPOINT: s3.endpoint,
-          S3_REGION: s3.region,
-          S3_ACCESS_KEY_ID: s3.accessKeyId,
-          S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-          S3_FORCE_PATH_STYLE: 'true',
-        }
-      : { STORAGE_DIR: join(storageDir, 'storage') }),
+    ...(s3 ? s3Env(s3) : { STORAGE_DIR: join(storageDir, 'storage') }),
     ...opts.env,
   };
   const config = loadConfig(env);
