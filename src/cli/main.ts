@@ -203,7 +203,7 @@ clientOptions(program.command('submit <challenge> <file>'))
     } else if (done.status === 'scored') {
       const board = await client.leaderboard(slug);
       const entry = board.entries.find((e) => e.submissionId === done.id);
-      process.stdout.write(`${done.id} scored ${done.metric} = ${done.score}${entry ? ` (rank ${entry.rank} of ${board.entries.length})` : ' (not your best)'}\n`);
+      process.stdout.write(`${done.id} scored ${done.metric} = ${done.score?.toFixed(4)}${entry ? ` (rank ${entry.rank} of ${board.entries.length})` : ' (not your best)'}\n`);
     } else {
       process.stdout.write(`${done.id} failed: ${done.error?.code}: ${done.error?.message}\n`);
     }
