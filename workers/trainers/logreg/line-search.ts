@@ -149,10 +149,13 @@ export class MoreThuenteLineSearch {
 
   /**
    * dcstep: a safeguarded cubic/quadratic step; updates the interval endpoints
-   * `sx` (best step so far) and `sy` in place and returns the next trial step.
+   * `sx` (best step so far) and `sy` in place and returns the next trial step. The
+   * step is kept within the current bounds [stmin, stmax] (dcsrch passes those, not
+   * the global stpmin/stpmax), which limits an extrapolation to 4x per call.
    */
   private step(sx: Point, sy: Point, p: Point): number {
-    const { stpmin, stpmax } = this.opts;
+    const stpmin = this.stmin;
+    const stpmax = this.stmax;
     const sgnd = p.g * (sx.g / Math.abs(sx.g));
     let stpf: number;
 

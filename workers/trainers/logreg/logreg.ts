@@ -68,6 +68,8 @@ export interface LogRegModel {
 
 /** Rows padded to a multiple of this for the kernels' register tiles. */
 const ROW_BLOCK = 8;
+/** Bytes the kernels may read past a transposed matrix. */
+const SLACK = 64;
 
 export function fitLogReg(data: LogRegData, params: LogRegParams): LogRegModel {
   checkData(data);
@@ -88,30 +90,35 @@ export function fitLogReg(data: LogRegData, params: LogRegParams): LogRegModel {
   const k = binary ? 1 : present.length; // score columns
   const kp = k + (k & 1); // padded to whole f64x2 chunks
 
-  // Memory layout (all float64 unless noted):
-  //   X     nRows × d     training rows, zero rows appended
-  //   XT1   tRows × n     Xᵀ, then a row of ones (intercept gradient), then zero rows
+  // Memory layout (float64 unless noted; the kernels want rows in multiples of 8 and
+  // may read 64 bytes past a transposed matrix, hence the padding and slack):
+  //   X     nRows × d     training rows, then zero rows
+  //   XT    dRows × n     Xᵀ, then zero rows
   //   Y     n int32       local labels; binary: 1 for the positive (larger) class
-  //   W     (d+1) × kp    weights transposed (d rows), then the intercepts
+  //   W     (d+1) × kp    weights transposed (d rows), then the intercepts: the vector
+  //                       L-BFGS works on
   //   RAW   nRows × kp    scores, then the pointwise gradient
-  //   G     tRows × kp    gradient, same layout as W
+  //   GW    dRows × kp    gradient of the weights (first d rows)
+  //   GB    kp            gradient of the intercepts
   const nRows = roundUp(n, ROW_BLOCK);
-  const tRows = roundUp(d + 1, ROW_BLOCK);
+  const dRows = roundUp(d, ROW_BLOCK);
   const size = (d + 1) * kp;
   const kernels = WasmKernels.shared('model');
-  const [xAt, xtAt, yAt, wAt, rawAt, gAt] = kernels.reserve([
-    nRows * d * 8,
-    tRows * n * 8,
+  const [xAt, xtAt, yAt, wAt, rawAt, gwAt, gbAt] = kernels.reserve([
+    nRows * d * 8 + SLACK,
+    dRows * n * 8 + SLACK,
     n * 4,
     size * 8,
     nRows * kp * 8,
-    tRows * kp * 8,
+    dRows * kp * 8,
+    kp * 8,
   ]);
   kernels.f64(xAt, n * d).set(x);
-  transposeWithOnes(x, n, d, kernels.f64(xtAt, tRows * n));
+  checkFinite(kernels, xAt, x, d, 'training');
+  kernels.transpose(xAt, n, d, xtAt, n);
   const yLocal = kernels.i32(yAt, n);
   for (let i = 0; i < n; i++) yLocal[i] = local[y[i]];
-  const objective = new LogLossObjective(kernels, { xAt, xtAt, yAt, wAt, rawAt, gAt }, { n, d, k, kp, nRows, tRows }, 1 / params.C);
+  const objective = new LogLossObjective(kernels, { xAt, xtAt, yAt, wAt, rawAt, gwAt, gbAt }, { n, d, k, kp, nRows, dRows }, 1 / params.C);
 
   const fit = minimizeLbfgs(objective, new Float64Array(size), { maxIter: params.maxIter, gtol: params.tol });
 
@@ -151,14 +158,16 @@ export function predictLogReg(model: LogRegModel, x: Float64Array, n: number): I
   const kp = k + (k & 1);
   const nRows = roundUp(n, ROW_BLOCK);
   const kernels = WasmKernels.shared('model');
-  const [xAt, wAt, rawAt] = kernels.reserve([nRows * d * 8, (d + 1) * kp * 8, nRows * kp * 8]);
+  const [xAt, xtAt, wAt, rawAt] = kernels.reserve([nRows * d * 8 + SLACK, d * nRows * 8 + SLACK, (d + 1) * kp * 8, nRows * kp * 8]);
   kernels.f64(xAt, n * d).set(x);
+  checkFinite(kernels, xAt, x, d, 'test');
+  kernels.transpose(xAt, n, d, xtAt, nRows);
   const w = kernels.f64(wAt, (d + 1) * kp);
   for (let c = 0; c < k; c++) {
     for (let j = 0; j < d; j++) w[j * kp + c] = model.coef[c * d + j];
     w[d * kp + c] = model.intercept[c];
   }
-  kernels.gemm(xAt, nRows, d, wAt, kp, wAt + d * kp * 8, rawAt);
+  kernels.gemm(xAt, xtAt, nRows, nRows, d, wAt, kp, wAt + d * kp * 8, rawAt);
   const raw = kernels.f64(rawAt, n * kp);
   for (let i = 0; i < n; i++) {
     const row = i * kp;
@@ -179,38 +188,38 @@ export function predictLogReg(model: LogRegModel, x: Float64Array, n: number): I
  */
 class LogLossObjective implements Objective {
   private readonly w: Float64Array;
-  private readonly grad: Float64Array;
+  private readonly gradW: Float64Array;
+  private readonly gradB: Float64Array;
 
   constructor(
     private readonly kernels: WasmKernels,
-    private readonly at: { xAt: number; xtAt: number; yAt: number; wAt: number; rawAt: number; gAt: number },
-    private readonly dims: { n: number; d: number; k: number; kp: number; nRows: number; tRows: number },
+    private readonly at: { xAt: number; xtAt: number; yAt: number; wAt: number; rawAt: number; gwAt: number; gbAt: number },
+    private readonly dims: { n: number; d: number; k: number; kp: number; nRows: number; dRows: number },
     private readonly l2: number,
   ) {
-    const size = (dims.d + 1) * dims.kp;
-    this.w = kernels.f64(at.wAt, size);
-    this.grad = kernels.f64(at.gAt, size);
+    this.w = kernels.f64(at.wAt, (dims.d + 1) * dims.kp);
+    this.gradW = kernels.f64(at.gwAt, dims.d * dims.kp);
+    this.gradB = kernels.f64(at.gbAt, dims.kp);
   }
 
   evaluate(v: Float64Array, out: Float64Array): number {
     const { kernels, at, l2 } = this;
-    const { n, d, k, kp, nRows, tRows } = this.dims;
+    const { n, d, k, kp, nRows, dRows } = this.dims;
     this.w.set(v);
-    kernels.gemm(at.xAt, nRows, d, at.wAt, kp, at.wAt + d * kp * 8, at.rawAt);
-    const loss = k === 1 ? kernels.binomialLossGrad(at.rawAt, n, kp, at.yAt) : kernels.multinomialLossGrad(at.rawAt, n, k, kp, at.yAt);
-    kernels.gemm(at.xtAt, tRows, n, at.rawAt, kp, 0, at.gAt);
-    // Penalty on the weights (the first d rows), not on the intercepts.
+    // scores = X · W + b, then the loss, the pointwise gradient G and its column sums
+    kernels.gemm(at.xAt, at.xtAt, n, nRows, d, at.wAt, kp, at.wAt + d * kp * 8, at.rawAt);
+    const loss =
+      k === 1
+        ? kernels.binomialLossGrad(at.rawAt, n, kp, at.yAt, at.gbAt)
+        : kernels.multinomialLossGrad(at.rawAt, n, k, kp, at.yAt, at.gbAt);
+    // gradient of the weights = Xᵀ · G, plus the penalty's (not on the intercepts)
+    kernels.gemm(at.xtAt, at.xAt, d, dRows, n, at.rawAt, kp, 0, at.gwAt);
     const squares = kernels.dot(at.wAt, at.wAt, d * kp);
-    kernels.axpyInto(l2, at.wAt, at.gAt, at.gAt, d * kp);
-    out.set(this.grad);
+    kernels.axpyInto(l2, at.wAt, at.gwAt, at.gwAt, d * kp);
+    out.set(this.gradW);
+    out.set(this.gradB, d * kp);
     return loss + 0.5 * l2 * squares;
   }
-}
-
-/** out (≥ (d+1) × n) = Xᵀ (d × n) then a row of ones; the rest is left as is (zeros). */
-function transposeWithOnes(x: Float64Array, n: number, d: number, out: Float64Array): void {
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[j * n + i] = x[i * d + j];
-  out.fill(1, d * n, (d + 1) * n);
 }
 
 function checkData({ x, y, n, d, classes }: LogRegData): void {
@@ -222,9 +231,12 @@ function checkData({ x, y, n, d, classes }: LogRegData): void {
   for (let i = 0; i < n; i++) {
     if (y[i] < 0 || y[i] >= classes) throw new Error(`logreg: training label ${y[i]} at row ${i} is outside 0..${classes - 1}`);
   }
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) throw new Error(`logreg: training feature ${i % d} of row ${Math.floor(i / d)} is ${x[i]}`);
-  }
+}
+
+/** Throws on the first NaN or ±Infinity of x (n × d), already copied to `at`. */
+function checkFinite(kernels: WasmKernels, at: number, x: Float64Array, d: number, which: string): void {
+  const i = kernels.firstNonFinite(at, x.length);
+  if (i >= 0) throw new Error(`logreg: ${which} feature ${i % d} of row ${Math.floor(i / d)} is ${x[i]}`);
 }
 
 function checkParams({ C, maxIter, tol }: LogRegParams): void {

@@ -29,23 +29,27 @@ interface WasmGlobal {
 interface KernelExports {
   memory: WasmMemory;
   heapBase(): number;
-  gemm(a: number, rows: number, inner: number, m: number, kp: number, init: number, c: number): void;
-  multinomialLossGrad(raw: number, n: number, k: number, kp: number, y: number): number;
-  binomialLossGrad(raw: number, n: number, kp: number, y: number): number;
+  gemm(a: number, at: number, atStride: number, rows: number, inner: number, m: number, kp: number, init: number, c: number): void;
+  transpose(src: number, rows: number, cols: number, dst: number, dstStride: number): void;
+  multinomialLossGrad(raw: number, n: number, k: number, kp: number, y: number, colSums: number): number;
+  binomialLossGrad(raw: number, n: number, kp: number, y: number, colSums: number): number;
   dot(a: number, b: number, n: number): number;
   axpyInto(alpha: number, x: number, y: number, out: number, n: number): void;
   scaleInto(alpha: number, x: number, out: number, n: number): void;
   maxAbs(x: number, n: number): number;
+  firstNonFinite(x: number, n: number): number;
 }
 const EXPORTED_FUNCTIONS = [
   'heapBase',
   'gemm',
+  'transpose',
   'multinomialLossGrad',
   'binomialLossGrad',
   'dot',
   'axpyInto',
   'scaleInto',
   'maxAbs',
+  'firstNonFinite',
 ] as const;
 
 export type KernelUser = 'model' | 'optimizer';
@@ -97,21 +101,33 @@ export class WasmKernels {
   // All further arguments are byte offsets into this instance's memory, and counts.
 
   /**
-   * C (rows × kp) = init + A (rows × inner) · M (inner × kp); rows a multiple of 8, kp
-   * even; init is the offset of a kp-vector added to every row, or 0 for none.
+   * C (rows × kp) = init + A (rows × inner) · M (inner × kp): rows a multiple of 8, kp
+   * even, `at` = Aᵀ with row stride atStride (read up to 64 bytes past its end), init
+   * the offset of a kp-vector added to every row, or 0 for none.
    */
-  gemm(a: number, rows: number, inner: number, m: number, kp: number, init: number, c: number): void {
-    this.k.gemm(a, rows, inner, m, kp, init, c);
+  gemm(a: number, at: number, atStride: number, rows: number, inner: number, m: number, kp: number, init: number, c: number): void {
+    this.k.gemm(a, at, atStride, rows, inner, m, kp, init, c);
   }
 
-  /** Sum of multinomial log-losses; raw (n × kp) becomes the pointwise gradient. */
-  multinomialLossGrad(raw: number, n: number, k: number, kp: number, y: number): number {
-    return this.k.multinomialLossGrad(raw, n, k, kp, y);
+  /** dst (cols × rows, row stride dstStride) = src (rows × cols) transposed */
+  transpose(src: number, rows: number, cols: number, dst: number, dstStride: number): void {
+    this.k.transpose(src, rows, cols, dst, dstStride);
   }
 
-  /** Sum of binary log-losses of column 0; raw (n × kp) becomes the pointwise gradient. */
-  binomialLossGrad(raw: number, n: number, kp: number, y: number): number {
-    return this.k.binomialLossGrad(raw, n, kp, y);
+  /**
+   * Sum of multinomial log-losses; raw (n × kp) becomes the pointwise gradient and its
+   * column sums go to colSums.
+   */
+  multinomialLossGrad(raw: number, n: number, k: number, kp: number, y: number, colSums: number): number {
+    return this.k.multinomialLossGrad(raw, n, k, kp, y, colSums);
+  }
+
+  /**
+   * Sum of binary log-losses of column 0; raw (n × kp) becomes the pointwise gradient
+   * and its column sums go to colSums.
+   */
+  binomialLossGrad(raw: number, n: number, kp: number, y: number, colSums: number): number {
+    return this.k.binomialLossGrad(raw, n, kp, y, colSums);
   }
 
   dot(a: number, b: number, n: number): number {
@@ -131,6 +147,11 @@ export class WasmKernels {
   /** max |x_i|, NaN if any x_i is NaN */
   maxAbs(x: number, n: number): number {
     return this.k.maxAbs(x, n);
+  }
+
+  /** index of the first NaN or ±Infinity among x_0..x_{n-1}, or -1 */
+  firstNonFinite(x: number, n: number): number {
+    return this.k.firstNonFinite(x, n);
   }
 }
 
