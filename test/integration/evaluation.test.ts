@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createStorage } from '../../src/core/storage/create-storage.js';
-import { startWorker } from '../../workers/worker.js';
+import { type RunningWorker, startWorker } from '../../workers/worker.js';
 import { createLogger } from '../../src/core/logger/logger.js';
-import { deleteRedisPrefix, waitUntil } from '../support/services.js';
+import { countRows, deleteRedisPrefix, waitUntil } from '../support/services.js';
+import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 interface SubmissionBody {
@@ -80,7 +81,7 @@ describe('evaluation on Redis and S3', () => {
     expect(b.metrics).toStrictEqual(a.metrics);
   }, 90_000);
 
-  it('ranks each participant by their best submission and never ranks a failed one', async () => {
+  it('ranks each participant by their best submission', async () => {
     const [p, q] = [await register(stack, 'pat'), await register(stack, 'quinn')];
     const pool = (await (await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`)).text()).trim().split('\n').slice(1).map((l) => l.split(','));
     // A weak selection: two classes only.
@@ -94,6 +95,47 @@ describe('evaluation on Redis and S3', () => {
     expect(names.indexOf('quinn')).toBeLessThan(names.indexOf('pat'));
     expect(b.entries.filter((e) => e.participant === 'pat')).toHaveLength(1);
   }, 120_000);
+});
+
+describe('failures that are ours', () => {
+  let stack: Stack;
+  let worker: RunningWorker | undefined;
+  beforeAll(async () => {
+    stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: false, env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '100' } });
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await stack?.stop();
+  }, 30_000);
+
+  it('are retried, then fail as internal (not the participant’s fault) instead of staying unfinished', async () => {
+    const token = await register(stack, 'unlucky');
+    const storage = createStorage(stack.config.storage);
+    const file = await readFile('challenges/digits-selection/baselines/random.csv');
+    // Lose the stored file before any worker runs, then let one try.
+    const id = await submit(stack, token, 'digits-selection', file);
+    const key = (await storage.list('submissions/')).find((k) => k.includes(id));
+    await storage.delete(key!);
+    worker = await startWorker(stack.config, stack.db.url, createLogger('silent', 'test'));
+    const s = await settled(stack, token, id);
+    expect(s.status).toBe('failed');
+    expect(s.error?.code).toBe('internal');
+    expect(s.error?.message).toContain('not counted against you');
+    expect((s as unknown as { attempts: number }).attempts).toBe(2);
+  }, 60_000);
+
+  it('running a finished submission’s job again changes nothing', async () => {
+    const token = await register(stack, 'again');
+    const id = await submit(stack, token, 'digits-selection', await readFile('challenges/digits-selection/baselines/balanced.csv'));
+    const first = await settled(stack, token, id);
+    expect(first.status).toBe('scored');
+    const scoresBefore = await countRows(stack.db.url, 'scores');
+    await stack.api.get(EvaluationQueue).requeue(id);
+    await waitUntil(async () => (await stack.api.get(EvaluationQueue).jobState(id)) === 'completed', 30_000, 'the second run');
+    const second = await settled(stack, token, id);
+    expect(second).toStrictEqual(first);
+    expect(await countRows(stack.db.url, 'scores')).toBe(scoresBefore);
+  }, 60_000);
 });
 
 describe('the reconciler', () => {
