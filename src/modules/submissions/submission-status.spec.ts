@@ -1,4 +1,4 @@
-import { canTransition, isTerminal, NON_TERMINAL_STATUSES, type SubmissionStatus } from './submission-status.js';
+import { canTransition, isTerminal, NON_TERMINAL_STATUSES, sourcesOf, type SubmissionStatus } from './submission-status.js';
 
 describe('submission status transitions', () => {
   it.each<[SubmissionStatus, SubmissionStatus, boolean]>([
@@ -14,6 +14,15 @@ describe('submission status transitions', () => {
     ['failed', 'scored', false],
   ])('%s → %s allowed: %s', (from, to, allowed) => {
     expect(canTransition(from, to)).toBe(allowed);
+  });
+
+  it.each<[SubmissionStatus, SubmissionStatus[]]>([
+    ['running', ['queued', 'running']],
+    ['queued', ['running']],
+    ['scored', ['running']],
+    ['failed', ['queued', 'running']],
+  ])('moves to %s only from %j', (to, from) => {
+    expect(sourcesOf(to)).toEqual(from);
   });
 
   it('knows which statuses are terminal', () => {

@@ -25,6 +25,11 @@ export function assertTransition(from: SubmissionStatus, to: SubmissionStatus): 
   }
 }
 
+/** The statuses a submission may move to `to` from: what the repository's guarded updates match on. */
+export function sourcesOf(to: SubmissionStatus): SubmissionStatus[] {
+  return SUBMISSION_STATUSES.filter((from) => canTransition(from, to));
+}
+
 export function isTerminal(status: SubmissionStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, In, LessThan } from 'typeorm';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
 import { Score } from './score.entity.js';
-import { type FailureCode, NON_TERMINAL_STATUSES } from './submission-status.js';
+import { type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
 
 export interface NewScore {
@@ -37,28 +37,26 @@ export class SubmissionsRepository {
     return this.repo.find({ where: { challengeId, accountId }, order: { createdAt: 'DESC' }, take: limit });
   }
 
-  /** queued|running → running, counting the attempt. False when it is already finished. */
+  /** → running (from the transition table), counting the attempt. Null when it is already finished or gone. */
   async markRunning(id: string): Promise<Submission | null> {
-    const rows: Submission[][] | [Record<string, unknown>[], number] = await this.dataSource.query(
-      `UPDATE submissions
-          SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()), updated_at = now()
-        WHERE id = $1 AND status IN ('queued', 'running')
-      RETURNING id`,
-      [id],
-    );
-    const updated = (rows as [Record<string, unknown>[], number])[0];
-    return updated.length > 0 ? this.findById(id) : null;
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(Submission)
+      .set({ status: 'running', attempts: () => 'attempts + 1', startedAt: () => 'COALESCE(started_at, now())' })
+      .where({ id, status: In(sourcesOf('running')) })
+      .execute();
+    return (result.affected ?? 0) > 0 ? this.findById(id) : null;
   }
 
   /** running → queued: waiting for another attempt. */
   async markRequeued(id: string): Promise<void> {
-    await this.repo.update({ id, status: 'running' }, { status: 'queued' });
+    await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued' });
   }
 
-  /** Any unfinished state → failed. Returns false if it had already finished. */
+  /** → failed. Returns false if it had already finished. */
   async markFailed(id: string, code: FailureCode, message: string, details: ErrorDetail[] = []): Promise<boolean> {
     const result = await this.repo.update(
-      { id, status: In([...NON_TERMINAL_STATUSES]) },
+      { id, status: In(sourcesOf('failed')) },
       { status: 'failed', errorCode: code, errorMessage: message, errorDetails: details, finishedAt: new Date() },
     );
     return (result.affected ?? 0) > 0;
@@ -86,7 +84,7 @@ export class SubmissionsRepository {
         .execute();
       const updated = await em.update(
         Submission,
-        { id: submission.id, status: In([...NON_TERMINAL_STATUSES]) },
+        { id: submission.id, status: In(sourcesOf('scored')) },
         { status: 'scored', finishedAt: new Date(), errorCode: null, errorMessage: null, errorDetails: null },
       );
       return (updated.affected ?? 0) > 0;
