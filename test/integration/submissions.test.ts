@@ -39,6 +39,12 @@ describe('submitting a selection', () => {
     return lines.slice(1).map((l) => l.split(',')[0]);
   };
 
+  it('is ready when the database, the queue and storage answer', async () => {
+    const res = await fetch(`${stack.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', checks: { database: 'ok', storage: 'ok', queue: 'ok' } });
+  });
+
   it('lists the bundled challenges and describes one without its test data', async () => {
     const list = (await (await fetch(`${stack.url}/api/v1/challenges`)).json()) as { slug: string }[];
     expect(list.map((c) => c.slug)).toEqual(['digits-selection', 'fashion-selection']);
