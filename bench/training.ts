@@ -1,7 +1,7 @@
 import { fitLogReg, predictLogReg } from '../workers/trainers/logreg/logreg.js';
 import { macroF1 } from '../workers/trainers/metrics.js';
 import { seededSelection, takeRows } from '../workers/trainers/testing/datasets.js';
-import { runSklearnLogReg, sklearnAvailable, type SklearnResult } from '../workers/trainers/testing/sklearn-reference.js';
+import { SklearnSession, sklearnAvailable, type SklearnResult } from '../workers/trainers/testing/sklearn-reference.js';
 import type { LogRegParams } from '../workers/trainers/trainer.js';
 
 export interface BenchTrainingOptions {
@@ -42,34 +42,41 @@ export interface BenchTrainingResult {
  * selection of a challenge pool: the median over `repeats` trainings of each, fit
  * only, and the test macro-F1 of each. Sieve: fitLogReg in this thread, after two
  * untimed warm-up fits (JIT; a worker thread trains many times). scikit-learn: around
- * .fit() inside Python (its default threads: OpenBLAS may use every core). The timed
- * fits alternate in rounds (Sieve, scikit-learn, Sieve, ...) so that both meet the
- * same background load; the first fit of each round is untimed on both sides.
+ * .fit() in a Python process that holds the data (its default threads: OpenBLAS may
+ * use every core), after one untimed fit. The timed fits alternate one by one (Sieve,
+ * scikit-learn, Sieve, ...) so that both meet the same background load, each after
+ * the same idle pause.
  */
 export async function benchTraining(opts: BenchTrainingOptions): Promise<BenchTrainingResult> {
   const rows = takeRows({ x: opts.poolX, y: opts.poolY, d: opts.d }, seededSelection(opts.n, opts.selectionSize, opts.seed ?? 0));
   const data = { ...rows, classes: opts.classes };
   const repeats = Math.max(1, Math.floor(opts.repeats));
-  const rounds = Math.min(ROUNDS, repeats);
-  const withSklearn = await sklearnAvailable();
+  const session = (await sklearnAvailable())
+    ? await SklearnSession.open({ train: rows, test: { x: opts.testX, n: opts.testN }, params: opts.params })
+    : undefined;
 
-  for (let warm = 0; warm < 2; warm++) fitLogReg(data, opts.params);
-  let model = fitLogReg(data, opts.params);
   const sieveTimes: number[] = [];
   const sklearnTimes: number[] = [];
+  for (let warm = 0; warm < 2; warm++) fitLogReg(data, opts.params);
+  let model = fitLogReg(data, opts.params);
   let sk: SklearnResult | undefined;
-  for (let round = 0; round < rounds; round++) {
-    const fits = Math.floor(repeats / rounds) + (round < repeats % rounds ? 1 : 0);
-    fitLogReg(data, opts.params); // untimed, like scikit-learn's first fit per process
-    for (let r = 0; r < fits; r++) {
+  try {
+    await session?.fit();
+    for (let r = 0; r < repeats; r++) {
+      // OpenBLAS's worker threads spin for a while after scikit-learn's fit: let them
+      // fall asleep, and let both fits start from the same idle machine.
+      if (session) await sleep(SPIN_DOWN_MS);
       const started = performance.now();
       model = fitLogReg(data, opts.params);
       sieveTimes.push(performance.now() - started);
+      if (session) {
+        await sleep(SPIN_DOWN_MS);
+        sklearnTimes.push(await session.fit());
+      }
     }
-    if (withSklearn) {
-      sk = await runSklearnLogReg({ train: rows, test: { x: opts.testX, n: opts.testN }, params: opts.params, repeats: fits + 1 });
-      sklearnTimes.push(...sk.fitMs.slice(1));
-    }
+    sk = await session?.finish();
+  } finally {
+    if (session && !sk) session.abort();
   }
   const sieveMs = median(sieveTimes);
   const sklearnMs = sk ? median(sklearnTimes) : null;
@@ -84,8 +91,12 @@ export async function benchTraining(opts: BenchTrainingOptions): Promise<BenchTr
   };
 }
 
-/** Alternating blocks of timed fits. */
-const ROUNDS = 3;
+/** How long OpenBLAS threads are given to stop spinning (its default timeout is ~0.1 s). */
+const SPIN_DOWN_MS = 200;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,7 +9,12 @@ and prints one JSON object on stdout.
 Run it with a Python that has scikit-learn (Debian: /usr/bin/python3 with the
 python3-sklearn package):
 
-    /usr/bin/python3 scripts/sklearn_logreg.py DIR
+    /usr/bin/python3 scripts/sklearn_logreg.py DIR           # meta.json's repeats fits
+    /usr/bin/python3 scripts/sklearn_logreg.py DIR --serve   # fits on request
+
+With --serve it reads commands on stdin, one per line: `fit` trains once and answers
+{"fit_seconds": s} on one line; `done` (or the end of input) answers with the full
+result below. A benchmark can then interleave these fits with its own.
 
 DIR holds
   meta.json    {"n": int, "d": int, "test_n": int, "C": float, "max_iter": int,
@@ -45,7 +50,7 @@ def objective(model, x, y, C):
     return float(loss.sum() + 0.5 / C * np.sum(model.coef_ ** 2))
 
 
-def main(folder):
+def main(folder, serve=False):
     import sklearn
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -60,9 +65,9 @@ def main(folder):
         raise SystemExit(f"train_y.i32 holds {y.shape[0]} labels, meta.json says n={n}")
 
     fit_seconds = []
-    model = None
-    converged = True
-    for _ in range(max(1, int(meta.get("repeats", 1)))):
+    state = {"model": None, "converged": True}
+
+    def fit_once():
         model = LogisticRegression(C=float(meta["C"]), solver="lbfgs",
                                    max_iter=int(meta["max_iter"]), tol=float(meta["tol"]))
         with warnings.catch_warnings(record=True) as caught:
@@ -70,7 +75,25 @@ def main(folder):
             start = time.perf_counter()
             model.fit(x, y)
             fit_seconds.append(time.perf_counter() - start)
-        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        state["model"] = model
+        state["converged"] = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+    if serve:
+        while True:
+            command = sys.stdin.readline().strip()
+            if command in ("done", ""):
+                break
+            if command != "fit":
+                raise SystemExit(f"unknown command {command!r}")
+            fit_once()
+            sys.stdout.write(json.dumps({"fit_seconds": fit_seconds[-1]}) + "\n")
+            sys.stdout.flush()
+        if state["model"] is None:
+            fit_once()
+    else:
+        for _ in range(max(1, int(meta.get("repeats", 1)))):
+            fit_once()
+    model, converged = state["model"], state["converged"]
 
     out = {
         "sklearn_version": sklearn.__version__,
@@ -88,6 +111,7 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: sklearn_logreg.py DIR")
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    if len(args) not in (1, 2) or (len(args) == 2 and args[1] != "--serve"):
+        raise SystemExit("usage: sklearn_logreg.py DIR [--serve]")
+    main(args[0], serve=len(args) == 2)

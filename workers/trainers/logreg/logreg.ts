@@ -18,9 +18,11 @@ import { WasmKernels } from './wasm-kernels.js';
  *   10 pairs, 20 line-search steps, at most maxIter iterations.
  *
  * Note the scaling: scikit-learn 1.2 minimizes the SUM of the losses (not the mean)
- * plus ‖W‖²/(2C), so `tol` applies to that sum's gradient. Later scikit-learn versions
- * (1.4+) divide by n and change ftol and maxls; the minimizer is the same, the stopping
- * point is not. Sieve follows 1.2, the version its parity test runs against.
+ * plus ‖W‖²/(2C), so `tol` applies to that sum's gradient, and it leaves scipy's
+ * defaults ftol = 2.2e-9 and maxls = 20 (see sklearn/linear_model/_logistic.py and
+ * _linear_loss.py of 1.2.1). Later releases divide by n and pass other ftol/maxls: the
+ * minimizer is the same, the stopping point is not. Sieve follows 1.2.1, the version
+ * its parity test runs against (same iteration counts, coefficients within ~1e-10).
  *
  * The arithmetic is float64 only (WebAssembly f64x2 kernels + plain JS), in a fixed
  * order: the same inputs give bit-identical coefficients on every machine.

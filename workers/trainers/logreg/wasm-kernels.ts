@@ -10,7 +10,9 @@ import { builtArtifactPath } from '../built-artifacts.js';
  * Each instance owns one linear memory. A thread keeps one instance per user
  * (`shared('model')` for the training data and scores, `shared('optimizer')` for
  * L-BFGS's vectors), so neither can move the other's arrays. Fits run synchronously:
- * a thread never interleaves two users of one memory.
+ * a thread never interleaves two users of one memory. Everything runs on the calling
+ * thread (a helper thread sharing the memory was tried: on this project's 2-core
+ * machines it gained a little when idle and lost up to 2x under load).
  *
  * Memory only grows. `reserve()` lays out the regions of one fit above the module's
  * static data and returns their byte offsets; it may grow the memory, which detaches
@@ -38,6 +40,7 @@ interface KernelExports {
   scaleInto(alpha: number, x: number, out: number, n: number): void;
   maxAbs(x: number, n: number): number;
   firstNonFinite(x: number, n: number): number;
+  expNonPositiveArray(x: number, n: number): void;
 }
 const EXPORTED_FUNCTIONS = [
   'heapBase',
@@ -50,6 +53,7 @@ const EXPORTED_FUNCTIONS = [
   'scaleInto',
   'maxAbs',
   'firstNonFinite',
+  'expNonPositiveArray',
 ] as const;
 
 export type KernelUser = 'model' | 'optimizer';
@@ -152,6 +156,11 @@ export class WasmKernels {
   /** index of the first NaN or ±Infinity among x_0..x_{n-1}, or -1 */
   firstNonFinite(x: number, n: number): number {
     return this.k.firstNonFinite(x, n);
+  }
+
+  /** x_i = exp(x_i) for x_i <= 0, n even: the softmax's exp, exported for its tests */
+  expNonPositive(x: number, n: number): void {
+    this.k.expNonPositiveArray(x, n);
   }
 }
 

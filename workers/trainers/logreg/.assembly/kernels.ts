@@ -3,8 +3,9 @@
 //
 // Why this folder starts with a dot: the Node program's tsconfig includes `workers/`,
 // and TypeScript's include globs skip dot-folders; AssemblyScript is not TypeScript
-// (v128, usize, load<T>), so it must stay out of that program. The tsconfig.json here
-// gives editors and ESLint the AssemblyScript types.
+// (v128, usize, load<T>), so it must stay out of that program (ESLint skips dot-folders
+// too). The tsconfig.json here gives editors the AssemblyScript types; asconfig.json
+// holds the compiler options.
 //
 // Determinism: only standard WebAssembly f64 and f64x2 arithmetic (add, mul, div,
 // compare, rounding) in a fixed order; exp is written out below (table-driven),
