@@ -18,13 +18,13 @@ fixed); the pool is every other row. Rows are written in id order.
 Usage: /usr/bin/python3 scripts/build_digits_challenge.py [--source PATH] [--out DIR]
 """
 import argparse
-import gzip
-import hashlib
-import io
 import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from challenge_csv import csv_gz_bytes, write_bytes  # noqa: E402
 
 SEED = 0
 TEST_SIZE = 500
@@ -60,28 +60,6 @@ def stratified_sample(labels, n, seed):
     return sorted(chosen)
 
 
-def fmt(v):
-    s = "%.4f" % v
-    return "0.0000" if s == "-0.0000" else s
-
-
-def write_csv_gz(path, ids, labels, feats):
-    """gzip'd CSV with mtime=0 and a fixed inner name, so the bytes are reproducible."""
-    n_feat = feats.shape[1]
-    lines = ["id,label," + ",".join("f%d" % k for k in range(n_feat))]
-    for i, lab, row in zip(ids, labels, feats):
-        lines.append(i + "," + lab + "," + ",".join(fmt(v) for v in row))
-    data = ("\n".join(lines) + "\n").encode("ascii")
-    buf = io.BytesIO()
-    inner = os.path.basename(path)[: -len(".gz")]
-    with gzip.GzipFile(filename=inner, mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(data)
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
-    digest = hashlib.sha256(buf.getvalue()).hexdigest()
-    print("wrote %s  rows=%d  bytes=%d  sha256=%s" % (path, len(ids), len(buf.getvalue()), digest))
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--source", default=DEFAULT_SOURCE)
@@ -103,7 +81,7 @@ def main(argv=None):
     for name, idx in (("pool.csv.gz", pool_idx), ("test.csv.gz", test_idx)):
         ids = ["d%04d" % i for i in idx]
         labs = [str(int(labels[i])) for i in idx]
-        write_csv_gz(os.path.join(args.out, name), ids, labs, feats[idx])
+        write_bytes(os.path.join(args.out, name), csv_gz_bytes(name[:-3], ids, labs, feats[idx]), len(ids))
         counts = np.bincount(labels[idx], minlength=10)
         print("  class counts:", " ".join("%d:%d" % (c, counts[c]) for c in range(10)))
     return 0

@@ -34,7 +34,6 @@ Usage: /usr/bin/python3 scripts/build_fashion_challenge.py [--source DIR] [--out
 """
 import argparse
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -42,6 +41,9 @@ import struct
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from challenge_csv import csv_gz_bytes, write_bytes  # noqa: E402
 
 POOL_SEED = 0
 TEST_SEED = 1
@@ -75,31 +77,6 @@ def stratified_fixed(labels, per_class, seed):
         perm = rng.permutation(len(idx))
         chosen.extend(idx[perm[:per_class]].tolist())
     return sorted(chosen)
-
-
-def fmt(v):
-    s = "%.4f" % v
-    return "0.0000" if s == "-0.0000" else s
-
-
-def write_bytes(path, payload, rows=None):
-    with open(path, "wb") as f:
-        f.write(payload)
-    digest = hashlib.sha256(payload).hexdigest()
-    extra = "  rows=%d" % rows if rows is not None else ""
-    print("wrote %s%s  bytes=%d  sha256=%s" % (path, extra, len(payload), digest))
-
-
-def csv_gz_bytes(inner_name, ids, labels, feats):
-    n_feat = feats.shape[1]
-    lines = ["id,label," + ",".join("f%d" % k for k in range(n_feat))]
-    for i, lab, row in zip(ids, labels, feats):
-        lines.append(i + "," + lab + "," + ",".join(fmt(v) for v in row))
-    data = ("\n".join(lines) + "\n").encode("ascii")
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename=inner_name, mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(data)
-    return buf.getvalue()
 
 
 def npy_bytes(arr):
