@@ -18,7 +18,9 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'sieve_migrations',
     synchronize: false,
     migrationsRun: false,
+    // gen_random_uuid() is built into PostgreSQL 13+: no extension to install, no superuser needed.
     uuidExtension: 'pgcrypto',
+    installExtensions: false,
     extra: { max: 10, connectionTimeoutMillis: 5000 },
   };
 }
