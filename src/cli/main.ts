@@ -183,14 +183,16 @@ accountsCmd
 const clientOptions = (cmd: Command) =>
   cmd
     .option('--url <url>', 'server URL (env SIEVE_URL)', process.env.SIEVE_URL ?? 'http://127.0.0.1:3000')
-    .option('--token <token>', 'bearer token (env SIEVE_TOKEN)', process.env.SIEVE_TOKEN);
+    .option('--token <token>', 'bearer token (default: env SIEVE_TOKEN)');
+
+const clientFor = (opts: { url: string; token?: string }) => new ApiClient(opts.url, opts.token ?? process.env.SIEVE_TOKEN);
 
 clientOptions(program.command('submit <challenge> <file>'))
   .description('upload a submission file; with --wait, follow it until it is scored or failed')
   .option('--wait', 'wait for the score and print it with the rank')
   .option('--json', 'print JSON')
   .action(async (slug: string, file: string, opts: { url: string; token?: string; wait?: boolean; json?: boolean }) => {
-    const client = new ApiClient(opts.url, opts.token);
+    const client = clientFor(opts);
     const created = await client.submit(slug, file);
     if (!opts.wait) {
       process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `submitted ${created.id} (${created.status})\n`);
@@ -213,14 +215,14 @@ clientOptions(program.command('submit <challenge> <file>'))
 clientOptions(program.command('status <submissionId>'))
   .description('show a submission')
   .action(async (id: string, opts: { url: string; token?: string }) => {
-    process.stdout.write(`${JSON.stringify(await new ApiClient(opts.url, opts.token).submission(id), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(await clientFor(opts).submission(id), null, 2)}\n`);
   });
 
 clientOptions(program.command('leaderboard <challenge>'))
   .description('print a challenge leaderboard')
   .option('--json', 'print JSON')
   .action(async (slug: string, opts: { url: string; token?: string; json?: boolean }) => {
-    const board = await new ApiClient(opts.url, opts.token).leaderboard(slug);
+    const board = await clientFor(opts).leaderboard(slug);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(board, null, 2)}\n`);
       return;

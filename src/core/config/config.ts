@@ -10,7 +10,8 @@ const optionalString = z
 
 const bool = z.stringbool({ truthy: ['1', 'true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'] });
 
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = z.coerce.number({ error: 'must be a whole number above 0' }).int('must be a whole number above 0').positive('must be a whole number above 0');
+const port = z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int('must be a port number from 0 to 65535').min(0, 'must be a port number from 0 to 65535').max(65535, 'must be a port number from 0 to 65535');
 
 export const QUEUE_NAMES = ['evaluate-cpu', 'evaluate-gpu'] as const;
 
@@ -18,7 +19,7 @@ export const QUEUE_NAMES = ['evaluate-cpu', 'evaluate-gpu'] as const;
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: port.default(3000),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   DATABASE_URL: optionalString.pipe(
     z
@@ -37,7 +38,7 @@ const EnvSchema = z.object({
     .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
     .default('sieve'),
   SIEVE_HOME: z.string().default('.sieve'),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  EMBEDDED_PG_PORT: port.default(54329),
   STORAGE_DIR: optionalString,
   S3_BUCKET: optionalString,
   S3_ENDPOINT: optionalString.pipe(z.url().optional()),
