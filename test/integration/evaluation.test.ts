@@ -138,6 +138,25 @@ describe('failures that are ours', () => {
   }, 60_000);
 });
 
+describe('an evaluation over its time limit', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true, env: { EVALUATION_TIMEOUT_MS: '1' } });
+  }, 60_000);
+  afterAll(() => stack?.stop(), 30_000);
+
+  it('is stopped and fails with timeout, without retries', async () => {
+    const token = await register(stack, 'slow');
+    const id = await submit(stack, token, 'fashion-selection', await readFile('challenges/fashion-selection/baselines/random.csv'));
+    const s = await settled(stack, token, id);
+    expect(s.status).toBe('failed');
+    expect(s.error?.code).toBe('timeout');
+    expect(s.error?.message).toBe('Training did not finish within 1 ms');
+    expect((s as unknown as { attempts: number }).attempts).toBe(1);
+    expect((await board(stack, 'fashion-selection')).entries).toEqual([]);
+  }, 60_000);
+});
+
 describe('the reconciler', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -17,8 +17,6 @@ import { TrainingPool } from '../trainers/training-pool.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
-export class EvaluationTimeoutError extends Error {}
-
 /**
  * Trains the challenge's fixed model on one submission and records its score. Idempotent:
  * a finished submission is skipped, and the score is written once per submission and version.
@@ -62,20 +60,21 @@ export class EvaluateSubmissionProcessor {
     const train = takeRows(pool, selection.rows);
     train.y.set(selection.labels);
 
+    const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
     let result;
     try {
-      result = await withTimeout(
-        this.training.run({
+      result = await this.training.run(
+        {
           trainer: 'logreg',
           params: spec.model.params,
           classes: spec.data.labels.length,
           train: { x: train.x, y: train.y, n: train.n, d: pool.d },
           test: { x: test.features, n: test.n },
-        }),
-        this.config.worker.evaluationTimeoutMs,
+        },
+        deadline,
       );
     } catch (e) {
-      if (e instanceof EvaluationTimeoutError) {
+      if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);
         challengeLog.warn('evaluation timed out');
         return 'failed';
@@ -107,16 +106,4 @@ export function computeMetrics(spec: ChallengeSpec, yTrue: Int32Array, yPred: In
   const metrics: Record<string, number> = {};
   for (const name of names) metrics[name] = computeMetric(name, yTrue, yPred, { positiveClass });
   return metrics;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EvaluationTimeoutError()), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

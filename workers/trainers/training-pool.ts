@@ -39,9 +39,12 @@ export class TrainingPool {
     });
   }
 
-  /** Trains and predicts on a worker thread; rejects with the thread's error. */
-  async run(req: TrainRequest): Promise<TrainResult> {
-    const out = await this.pool.run(req);
+  /**
+   * Trains and predicts on a worker thread; rejects with the thread's error. Aborting
+   * `signal` stops the training (piscina ends the thread and starts a fresh one).
+   */
+  async run(req: TrainRequest, signal?: AbortSignal): Promise<TrainResult> {
+    const out = await this.pool.run(req, { signal });
     const parsed = trainResultSchema.safeParse(out);
     if (!parsed.success) throw new Error(`training thread returned a malformed result: ${parsed.error.message}`);
     return parsed.data;
