@@ -137,5 +137,8 @@ describe('submitting a selection', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { details: { field: string }[] } }).error.details[0].field).toBe('name');
     expect((await post({})).status).toBe(400);
+    const broken = await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/^The request body is not valid JSON/);
   });
 });

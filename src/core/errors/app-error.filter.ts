@@ -61,6 +61,7 @@ function httpMessage(exception: HttpException): string {
   const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : exception.message;
   const field = /^Unexpected file field - (.*)$/.exec(message);
   if (field) return `Unexpected file field "${field[1]}": send the file in the multipart field "file"`;
+  if (/ in JSON at position \d+|Unexpected end of JSON input/.test(message)) return `The request body is not valid JSON: ${message}`;
   if (exception.getStatus() === 413) return `${message}: the upload is larger than this server accepts`;
   return message;
 }
