@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { createApi } from '../api.js';
-import { onShutdown, resolveDatabase, type Database } from '../core/bootstrap.js';
+import { onShutdown, resolveDatabase, StartupError, type Database } from '../core/bootstrap.js';
 import { type Config, ConfigError, loadConfig } from '../core/config/config.js';
 import { migrate, openDataSource } from '../core/database/data-source.js';
 import { generateMigration } from '../core/database/generate-migration.js';
@@ -236,7 +236,7 @@ clientOptions(program.command('leaderboard <challenge>'))
   });
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof CliError || error instanceof AppError) {
+  if (error instanceof ConfigError || error instanceof StartupError || error instanceof CliError || error instanceof AppError) {
     process.stderr.write(`sieve: ${error.message}\n`);
     process.exit(error instanceof CliError ? error.exitCode : 1);
   }

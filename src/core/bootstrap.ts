@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { StartupError } from './errors/startup-error.js';
+
+export { StartupError };
 
 export interface Database {
   url: string;
@@ -18,7 +21,7 @@ export async function resolveDatabase(config: Config, logger: Logger): Promise<D
 /** Runs a process's main function; a configuration error prints its list of keys, anything else its stack. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    process.stderr.write(`${error instanceof ConfigError || error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error))}\n`);
     process.exit(1);
   });
 }

