@@ -7,13 +7,11 @@ import { JOBS } from '../../src/core/queue/jobs.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../src/core/storage/storage.port.js';
 import { ChallengeDataService } from '../../src/modules/challenges/challenge-data.service.js';
-import type { ChallengeSpec } from '../../src/modules/challenges/challenge-bundle.schema.js';
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
-import { takeRows } from '../../src/modules/challenges/dataset.js';
-import { validateSelection } from '../../src/modules/protocols/selection.protocol.js';
+import { validatorFor } from '../../src/modules/protocols/protocol.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
-import { computeMetric, type MetricName } from '../trainers/metrics.js';
 import { TrainingPool } from '../trainers/training-pool.js';
+import { evaluatorFor, type TrainingSet } from './protocols/evaluator.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
@@ -47,32 +45,26 @@ export class EvaluateSubmissionProcessor {
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const [{ pool, index }, test, bytes] = await Promise.all([this.data.pool(version), this.data.test(version), this.storage.get(submission.fileKey)]);
-    let selection;
+    const [pool, test, bytes] = await Promise.all([this.data.pool(version), this.data.test(version), this.storage.get(submission.fileKey)]);
+    let parsed: unknown;
     try {
-      selection = validateSelection(bytes, index, { labels: spec.data.labels, maxItems: spec.budget.maxItems, maxFileBytes: spec.limits.maxFileBytes });
+      parsed = validatorFor(spec).validate(bytes, { spec, pool });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       await this.submissions.markFailed(submissionId, 'invalid_submission', e.message, e.details);
       challengeLog.warn({ code: e.code }, 'submission invalid at evaluation');
       return 'failed';
     }
-    const train = takeRows(pool, selection.rows);
-    train.y.set(selection.labels);
 
     const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
-    let result;
-    try {
-      result = await this.training.run(
-        {
-          trainer: 'logreg',
-          params: spec.model.params,
-          classes: spec.data.labels.length,
-          train: { x: train.x, y: train.y, n: train.n, d: pool.d },
-          test: { x: test.features, n: test.n },
-        },
+    const train = (set: TrainingSet) =>
+      this.training.run(
+        { trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: { x: test.features, n: test.n } },
         deadline,
       );
+    let result;
+    try {
+      result = await evaluatorFor(spec).evaluate(parsed, { spec, pool, test, train });
     } catch (e) {
       if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);
@@ -81,7 +73,7 @@ export class EvaluateSubmissionProcessor {
       }
       throw e;
     }
-    const metrics = computeMetrics(spec, test.labels, result.predictions);
+    const metrics = result.metrics;
     const metric = spec.metric.name;
     await this.submissions.recordScore(submission, {
       metric,
@@ -96,14 +88,4 @@ export class EvaluateSubmissionProcessor {
     );
     return 'scored';
   }
-}
-
-/** Every metric that applies to the challenge, by name. */
-export function computeMetrics(spec: ChallengeSpec, yTrue: Int32Array, yPred: Int32Array): Record<string, number> {
-  const names: MetricName[] = ['accuracy', 'macro_f1'];
-  const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
-  if (positiveClass !== undefined) names.push('f1');
-  const metrics: Record<string, number> = {};
-  for (const name of names) metrics[name] = computeMetric(name, yTrue, yPred, { positiveClass });
-  return metrics;
 }

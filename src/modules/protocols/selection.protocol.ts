@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { AppError, type ErrorDetail } from '../../core/errors/app-error.js';
+import type { PublicData, SubmissionValidator } from './protocol.js';
 
 /** What validation needs to know about the pool: which ids exist and their labels. */
 export interface PoolIndex {
@@ -21,6 +22,19 @@ export interface Selection {
 }
 
 export const MAX_LINE_CHARS = 1024;
+
+/** selection: a CSV of pool ids (with labels when the pool is unlabeled), at most budget.maxItems. */
+export const selectionProtocol: SubmissionValidator<Selection> = {
+  protocol: 'selection',
+  validate(file: Buffer, { spec, pool }: PublicData): Selection {
+    return validateSelection(file, pool.index, {
+      labels: spec.data.labels,
+      maxItems: spec.budget.maxItems,
+      maxFileBytes: spec.limits.maxFileBytes,
+    });
+  },
+  itemCount: (selection) => selection.rows.length,
+};
 const MAX_DETAILS = 50;
 
 /**

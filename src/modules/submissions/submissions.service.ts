@@ -7,7 +7,7 @@ import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
-import { validateSelection } from '../protocols/selection.protocol.js';
+import { validatorFor } from '../protocols/protocol.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import type { Submission } from './submission.entity.js';
 import { SubmissionsRepository } from './submissions.repository.js';
@@ -39,12 +39,9 @@ export class SubmissionsService {
       throw AppError.badRequest('missing_file', 'No file: send the selection as multipart/form-data in the field "file"');
     }
     const { spec } = version;
-    const { index } = await this.data.pool(version);
-    const selection = validateSelection(file.buffer, index, {
-      labels: spec.data.labels,
-      maxItems: spec.budget.maxItems,
-      maxFileBytes: spec.limits.maxFileBytes,
-    });
+    const validator = validatorFor(spec);
+    const parsed = validator.validate(file.buffer, { spec, pool: await this.data.pool(version) });
+    const itemCount = validator.itemCount(parsed);
 
     const id = randomUUID();
     const fileKey = `submissions/${challenge.id}/${id}.csv`;
@@ -59,7 +56,7 @@ export class SubmissionsService {
         fileKey,
         fileBytes: file.size,
         fileSha256: createHash('sha256').update(file.buffer).digest('hex'),
-        itemCount: selection.rows.length,
+        itemCount,
       });
     } catch (e) {
       await this.storage.delete(fileKey).catch(() => undefined);
@@ -72,7 +69,7 @@ export class SubmissionsService {
       // The row is the truth: the reconciler enqueues it once the queue is back.
       this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will retry');
     }
-    this.logger.info({ ...log, items: selection.rows.length }, 'submission accepted');
+    this.logger.info({ ...log, items: itemCount }, 'submission accepted');
     return { id, status: 'queued' };
   }
 

@@ -1,0 +1,15 @@
+import { takeRows } from '../../../src/modules/challenges/dataset.js';
+import type { Selection } from '../../../src/modules/protocols/selection.protocol.js';
+import { computeMetrics } from './challenge-metrics.js';
+import type { SubmissionEvaluator } from './evaluator.js';
+
+/** selection: train once on the selected pool rows (with their labels), score on the test set. */
+export const selectionEvaluator: SubmissionEvaluator<Selection> = {
+  protocol: 'selection',
+  async evaluate(selection, { spec, pool, test, train }) {
+    const rows = takeRows(pool.pool, selection.rows);
+    rows.y.set(selection.labels);
+    const result = await train({ x: rows.x, y: rows.y, n: rows.n, d: pool.pool.d });
+    return { metrics: computeMetrics(spec, test.labels, result.predictions), trainer: result.trainer, iterations: result.iterations };
+  },
+};
