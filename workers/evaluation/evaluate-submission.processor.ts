@@ -45,7 +45,12 @@ export class EvaluateSubmissionProcessor {
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const [pool, test, bytes] = await Promise.all([this.data.pool(version), this.data.test(version), this.storage.get(submission.fileKey)]);
+    const [pool, test, clean, bytes] = await Promise.all([
+      this.data.pool(version),
+      this.data.test(version),
+      this.data.clean(version),
+      this.storage.get(submission.fileKey),
+    ]);
     let parsed: unknown;
     try {
       parsed = validatorFor(spec).validate(bytes, { spec, pool });
@@ -64,7 +69,7 @@ export class EvaluateSubmissionProcessor {
       );
     let result;
     try {
-      result = await evaluatorFor(spec).evaluate(parsed, { spec, pool, test, train });
+      result = await evaluatorFor(spec).evaluate(parsed, { spec, pool, test, clean, train });
     } catch (e) {
       if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);
@@ -79,6 +84,7 @@ export class EvaluateSubmissionProcessor {
       metric,
       value: metrics[metric],
       metrics,
+      details: result.details ?? null,
       trainerName: result.trainer.name,
       trainerVersion: result.trainer.version,
     });

@@ -20,7 +20,8 @@ export class BundleError extends Error {
 export interface LoadedBundle {
   dir: string;
   spec: ChallengeSpec;
-  files: { pool: Buffer; test: Buffer };
+  /** `clean`: the cleaning protocol's hidden true labels. */
+  files: { pool: Buffer; test: Buffer; clean?: Buffer };
   contentHash: string;
   summary: DataSummary;
 }
@@ -70,7 +71,11 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
       throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
     });
   };
-  const [pool, test] = await Promise.all([read(spec.data.pool), read(spec.data.test)]);
+  const [pool, test, clean] = await Promise.all([
+    read(spec.data.pool),
+    read(spec.data.test),
+    spec.protocol === 'cleaning' ? read(spec.data.clean) : Promise.resolve(undefined),
+  ]);
 
   const problems: string[] = [];
   const parse = (bytes: Buffer, ref: string) => {
@@ -90,8 +95,17 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
   if (poolSet && testSet && poolSet.featureNames.join(',') !== testSet.featureNames.join(',')) {
     problems.push(`${spec.data.pool} and ${spec.data.test} must have the same feature columns in the same order`);
   }
-  if (poolSet && spec.budget.maxItems > poolSet.n) {
+  if (spec.protocol === 'selection' && poolSet && spec.budget.maxItems > poolSet.n) {
     problems.push(`budget.maxItems (${spec.budget.maxItems}) is larger than the pool (${poolSet.n} rows)`);
+  }
+  if (spec.protocol === 'cleaning' && clean && poolSet) {
+    if (!poolSet.labeled) problems.push(`${spec.data.pool}: the noisy training set needs a "label" column`);
+    const cleanSet = parse(clean, spec.data.clean);
+    if (cleanSet) {
+      if (!cleanSet.labeled) problems.push(`${spec.data.clean}: needs a "label" column (the true labels)`);
+      const same = cleanSet.n === poolSet.n && cleanSet.ids.every((id, i) => id === poolSet.ids[i]);
+      if (!same) problems.push(`${spec.data.clean} must list exactly the ids of ${spec.data.pool}, in the same order`);
+    }
   }
   if (problems.length > 0 || !poolSet || !testSet) throw new BundleError(name, problems);
 
@@ -103,18 +117,19 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
   return {
     dir,
     spec,
-    files: { pool, test },
-    contentHash: contentHash(spec, pool, test),
+    files: { pool, test, clean },
+    contentHash: contentHash(spec, pool, test, clean),
     summary: { poolRows: poolSet.n, testRows: testSet.n, features: poolSet.d, poolLabeled: poolSet.labeled, poolClassCounts },
   };
 }
 
-/** SHA-256 over what decides a score: the data bytes, the labels, the model and the metric. */
-export function contentHash(spec: ChallengeSpec, pool: Buffer, test: Buffer): string {
+/** SHA-256 over what decides a score: the data bytes, the labels, the model, the metric (and the cleaning settings). */
+export function contentHash(spec: ChallengeSpec, pool: Buffer, test: Buffer, clean?: Buffer): string {
   const h = createHash('sha256');
   h.update(canonicalJson(scoringPart(spec)));
   h.update(createHash('sha256').update(pool).digest());
   h.update(createHash('sha256').update(test).digest());
+  if (clean) h.update(createHash('sha256').update(clean).digest());
   return h.digest('hex');
 }
 

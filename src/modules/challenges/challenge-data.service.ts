@@ -19,6 +19,7 @@ const MAX_CACHED = 8;
 export class ChallengeDataService {
   private readonly pools = new Map<string, Promise<PoolData>>();
   private readonly tests = new Map<string, Promise<Dataset>>();
+  private readonly cleans = new Map<string, Promise<Dataset>>();
 
   constructor(@Inject(STORAGE) private readonly storage: StoragePort) {}
 
@@ -29,6 +30,13 @@ export class ChallengeDataService {
       pool.ids.forEach((id, row) => rowById.set(id, row));
       return { pool, index: { rowById, labels: pool.labels, labeled: pool.labeled } };
     });
+  }
+
+  /** cleaning: the hidden true labels of the pool, row for row. For workers only. */
+  clean(version: ChallengeVersion): Promise<Dataset | undefined> {
+    const key = version.dataKeys.clean;
+    if (!key) return Promise.resolve(undefined);
+    return cached(this.cleans, version.id, async () => parseDataset(await this.storage.get(key), 'clean', version.spec.data.labels));
   }
 
   /** The hidden test set: for workers only. */

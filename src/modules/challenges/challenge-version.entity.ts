@@ -5,6 +5,8 @@ import type { ChallengeSpec } from './challenge-bundle.schema.js';
 export interface ChallengeDataKeys {
   pool: string;
   test: string;
+  /** cleaning: the hidden true labels of the pool. */
+  clean?: string;
 }
 
 /** One published version of a challenge: its validated spec and where its data lives. */

@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors/app-error.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { metricDirection } from './challenge-bundle.schema.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
-import { ChallengeVersion } from './challenge-version.entity.js';
+import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
 import { Challenge } from './challenge.entity.js';
 import { type ChallengeWithVersion, ChallengesRepository } from './challenges.repository.js';
 
@@ -68,12 +68,16 @@ export class ChallengesService {
   private async insertVersion(em: EntityManager, challenge: Challenge, bundle: LoadedBundle): Promise<void> {
     const { spec } = bundle;
     const prefix = `challenges/${spec.slug}/v${spec.version}-${bundle.contentHash.slice(0, 12)}`;
-    const dataKeys = {
+    const dataKeys: ChallengeDataKeys = {
       pool: `${prefix}/pool${dataExtension(spec.data.pool)}`,
       test: `${prefix}/test${dataExtension(spec.data.test)}`,
     };
     await this.storage.put(dataKeys.pool, bundle.files.pool);
     await this.storage.put(dataKeys.test, bundle.files.test);
+    if (spec.protocol === 'cleaning' && bundle.files.clean) {
+      dataKeys.clean = `${prefix}/clean${dataExtension(spec.data.clean)}`;
+      await this.storage.put(dataKeys.clean, bundle.files.clean);
+    }
     await em.insert(ChallengeVersion, {
       challengeId: challenge.id,
       version: spec.version,
@@ -127,18 +131,33 @@ export class ChallengesService {
         poolClassCounts: dataSummary.poolClassCounts,
       },
       model: { kind: spec.model.kind, params: spec.model.params },
-      budget: spec.budget,
-      metric: { name: spec.metric.name, direction: metricDirection(spec.metric.name), positiveLabel: spec.metric.positiveLabel },
-      submissionFormat: {
-        contentType: 'text/csv',
-        field: 'file',
-        header: dataSummary.poolLabeled ? ['id'] : ['id', 'label'],
-        maxItems: spec.budget.maxItems,
-        maxFileBytes: spec.limits.maxFileBytes,
-        description: dataSummary.poolLabeled
-          ? `A UTF-8 CSV with the header "id" and one pool id per line, at most ${spec.budget.maxItems} ids, no duplicates.`
-          : `A UTF-8 CSV with the header "id,label", one pool id and its label per line, at most ${spec.budget.maxItems} rows.`,
-      },
+      ...(spec.protocol === 'selection'
+        ? {
+            budget: spec.budget,
+            metric: { name: spec.metric.name, direction: metricDirection(spec.metric.name), positiveLabel: spec.metric.positiveLabel },
+            submissionFormat: {
+              contentType: 'text/csv',
+              field: 'file',
+              header: dataSummary.poolLabeled ? ['id'] : ['id', 'label'],
+              maxItems: spec.budget.maxItems,
+              maxFileBytes: spec.limits.maxFileBytes,
+              description: dataSummary.poolLabeled
+                ? `A UTF-8 CSV with the header "id" and one pool id per line, at most ${spec.budget.maxItems} ids, no duplicates.`
+                : `A UTF-8 CSV with the header "id,label", one pool id and its label per line, at most ${spec.budget.maxItems} rows.`,
+            },
+          }
+        : {
+            cleaning: spec.cleaning,
+            metric: { name: spec.metric.name, direction: metricDirection(spec.metric.name) },
+            submissionFormat: {
+              contentType: 'text/csv',
+              field: 'file',
+              header: ['id'],
+              maxItems: dataSummary.poolRows,
+              maxFileBytes: spec.limits.maxFileBytes,
+              description: `A UTF-8 CSV with the header "id" and every one of the ${dataSummary.poolRows} pool ids exactly once, the label you would check first on the first line.`,
+            },
+          }),
       phases: [],
       limits: { maxFileBytes: spec.limits.maxFileBytes },
     };

@@ -1,5 +1,6 @@
 import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
 import type { PoolData } from '../challenges/challenge-data.service.js';
+import { cleaningProtocol } from './cleaning.protocol.js';
 import { selectionProtocol } from './selection.protocol.js';
 
 /** The public data a submission is checked against (never the hidden test set). */
@@ -22,6 +23,7 @@ export interface SubmissionValidator<Parsed> {
 
 const VALIDATORS: { [P in ChallengeSpec['protocol']]: SubmissionValidator<unknown> } = {
   selection: selectionProtocol,
+  cleaning: cleaningProtocol,
 };
 
 export function validatorFor(spec: ChallengeSpec): SubmissionValidator<unknown> {

@@ -1,6 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn , type Relation } from 'typeorm';
 import { Submission } from './submission.entity.js';
 
+/** Protocol-specific results kept with a score. */
+export interface ScoreDetails {
+  /** cleaning: test accuracy after each checkpoint's number of fixes. */
+  curve?: { fixes: number; fraction: number; accuracy: number }[];
+}
+
 /** A submission's score under one challenge version. Written once per (submission, version). */
 @Entity({ name: 'scores' })
 @Index('scores_submission_version_key', ['submissionId', 'challengeVersion'], { unique: true })
@@ -35,6 +41,10 @@ export class Score {
   /** Every metric computed, by name. */
   @Column({ type: 'jsonb' })
   metrics!: Record<string, number>;
+
+  /** Protocol-specific results beyond numbers (the cleaning curve). */
+  @Column({ type: 'jsonb', nullable: true })
+  details!: ScoreDetails | null;
 
   @Column({ name: 'trainer_name', type: 'varchar', length: 64 })
   trainerName!: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, LessThan } from 'typeorm';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
-import { Score } from './score.entity.js';
+import { Score, type ScoreDetails } from './score.entity.js';
 import { type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
 
@@ -9,6 +9,7 @@ export interface NewScore {
   metric: string;
   value: number;
   metrics: Record<string, number>;
+  details: ScoreDetails | null;
   trainerName: string;
   trainerVersion: string;
 }

@@ -99,6 +99,7 @@ export class SubmissionsService {
       score: score?.value ?? null,
       metric: score?.metric ?? null,
       metrics: score?.metrics ?? null,
+      details: score?.details ?? null,
       trainer: score ? { name: score.trainerName, version: score.trainerVersion } : null,
       items: s.itemCount,
       attempts: s.attempts,

@@ -1,7 +1,9 @@
 import type { ChallengeSpec } from '../../../src/modules/challenges/challenge-bundle.schema.js';
 import type { PoolData } from '../../../src/modules/challenges/challenge-data.service.js';
 import type { Dataset } from '../../../src/modules/challenges/dataset.js';
+import type { ScoreDetails } from '../../../src/modules/submissions/score.entity.js';
 import type { TrainerRef, TrainResult } from '../../trainers/trainer.js';
+import { cleaningEvaluator } from './cleaning.evaluator.js';
 import { selectionEvaluator } from './selection.evaluator.js';
 
 /** Rows to train the fixed model on: row-major features and label indices. */
@@ -17,6 +19,8 @@ export interface EvaluationContext {
   pool: PoolData;
   /** The hidden test set. */
   test: Dataset;
+  /** cleaning: the hidden true labels of the pool, row for row. */
+  clean?: Dataset;
   /** Trains the challenge's fixed model on `set` (off the event loop) and predicts the test set. */
   train(set: TrainingSet): Promise<TrainResult>;
 }
@@ -25,7 +29,10 @@ export interface Evaluation {
   /** Every metric computed, by name; the challenge's metric ranks. */
   metrics: Record<string, number>;
   trainer: TrainerRef;
+  /** L-BFGS iterations, summed over every training the evaluation ran. */
   iterations: number;
+  /** Protocol-specific results kept with the score (the cleaning curve). */
+  details?: ScoreDetails;
 }
 
 /** The worker side of a protocol: turn a validated submission into training data and a score. */
@@ -36,6 +43,7 @@ export interface SubmissionEvaluator<Parsed> {
 
 const EVALUATORS: { [P in ChallengeSpec['protocol']]: SubmissionEvaluator<never> } = {
   selection: selectionEvaluator,
+  cleaning: cleaningEvaluator,
 };
 
 export function evaluatorFor(spec: ChallengeSpec): SubmissionEvaluator<unknown> {

@@ -7,6 +7,7 @@ import type { SubmissionEvaluator } from './evaluator.js';
 export const selectionEvaluator: SubmissionEvaluator<Selection> = {
   protocol: 'selection',
   async evaluate(selection, { spec, pool, test, train }) {
+    if (spec.protocol !== 'selection') throw new Error(`selection evaluator given a ${spec.protocol} challenge`);
     const rows = takeRows(pool.pool, selection.rows);
     rows.y.set(selection.labels);
     const result = await train({ x: rows.x, y: rows.y, n: rows.n, d: pool.pool.d });

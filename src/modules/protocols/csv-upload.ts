@@ -1,0 +1,130 @@
+import { parse } from 'csv-parse/sync';
+import { AppError, type ErrorDetail } from '../../core/errors/app-error.js';
+
+export const MAX_LINE_CHARS = 1024;
+const MAX_DETAILS = 50;
+
+export interface CsvUploadRules {
+  maxFileBytes: number;
+  /** The exact header expected on the first non-blank line. */
+  header: string[];
+  /** What a valid file looks like, for messages: "a CSV with the header ...". */
+  format: string;
+  /** Said after a wrong header, e.g. why there is no label column. */
+  headerHint?: string;
+}
+
+export interface CsvRecord {
+  record: string[];
+  /** 1-based line number of the record's last line. */
+  line: number;
+}
+
+/**
+ * The checks every CSV submission goes through, in order: size cap (413), empty, gzip,
+ * binary, UTF-8, line length, header, CSV syntax (400). Returns the data records (without
+ * the header) with their line numbers.
+ */
+export function readCsvUpload(bytes: Buffer, rules: CsvUploadRules): CsvRecord[] {
+  const { format } = rules;
+  if (bytes.length > rules.maxFileBytes) {
+    throw AppError.tooLarge(`The file is ${bytes.length} bytes; this challenge accepts at most ${rules.maxFileBytes} bytes`);
+  }
+  if (bytes.length === 0 || bytes.toString('latin1').trim() === '') {
+    throw AppError.badRequest('empty_file', `The file is empty; expected ${format}`);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    throw AppError.badRequest('not_text', `The file is gzip-compressed; upload it uncompressed, as ${format}`);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw AppError.badRequest('not_text', `The file is not text: line ${lineAt(bytes, nul)} contains a NUL byte; expected ${format}`, [
+      { line: lineAt(bytes, nul), message: `NUL byte at byte offset ${nul}` },
+    ]);
+  }
+  const text = decodeUtf8(bytes);
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].length > MAX_LINE_CHARS) {
+      throw AppError.badRequest('line_too_long', `Line ${i + 1} is ${lines[i].length} characters long; at most ${MAX_LINE_CHARS} are allowed`, [
+        { line: i + 1, message: `${lines[i].length} characters (limit ${MAX_LINE_CHARS})` },
+      ]);
+    }
+  }
+
+  const expected = rules.header;
+  const headerLine = lines.findIndex((l) => l.trim() !== '');
+  const header = parseHeader(lines[headerLine]);
+  if (!header || header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
+    const got = lines[headerLine].replace(/^\uFEFF/, '').slice(0, 80);
+    throw AppError.badRequest('invalid_header', `Line ${headerLine + 1}: expected the header "${expected.join(',')}"${rules.headerHint ?? ''}, got "${got}"`, [
+      { line: headerLine + 1, message: `expected "${expected.join(',')}", got "${got}"` },
+    ]);
+  }
+
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { lines?: number; message: string };
+    throw AppError.badRequest('invalid_csv', `The file is not valid CSV: ${err.message}`, [{ line: err.lines, message: err.message }]);
+  }
+  return records.slice(1).map(({ record, info }) => ({ record, line: info.lines }));
+}
+
+export function truncate(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}
+
+function parseHeader(line: string): string[] | null {
+  try {
+    const [record] = parse(line, { bom: true, trim: true }) as string[][];
+    return record ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    let start = 0;
+    let line = 1;
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    while (start <= bytes.length) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
+      try {
+        decoder.decode(bytes.subarray(start, end));
+      } catch {
+        throw AppError.badRequest('invalid_encoding', `The file is not valid UTF-8: line ${line} has an invalid byte sequence; save it as UTF-8`, [
+          { line, message: 'invalid UTF-8 byte sequence' },
+        ]);
+      }
+      start = end + 1;
+      line++;
+    }
+    throw AppError.badRequest('invalid_encoding', 'The file is not valid UTF-8; save it as UTF-8');
+  }
+}
+
+function lineAt(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+/**
+ * A 422 listing every problem (at most 50, then a count of the rest), its message naming
+ * the first; nothing when there are none.
+ */
+export function throwProblems(code: string, what: string, problems: ErrorDetail[]): void {
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, MAX_DETAILS);
+  if (problems.length > MAX_DETAILS) shown.push({ message: `... and ${problems.length - MAX_DETAILS} more problems` });
+  const first = problems[0];
+  const where = first.line ? `line ${first.line}: ` : '';
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more; see details)` : '';
+  throw AppError.unprocessable(code, `${what}: ${where}${first.message}${more}`, shown);
+}
