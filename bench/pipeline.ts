@@ -24,10 +24,11 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? '
 
 /**
  * Upload-to-leaderboard latency: the API and one worker (Redis queue, local files) in this
- * process on a fresh database; `count` participants each upload `file` in turn, and the clock
+ * process on a fresh database; `count` participants each upload the challenge's
+ * baselines/random.csv in turn, and the clock
  * stops when the leaderboard first shows the submission.
  */
-export async function benchPipeline(slugs: string[], count: number): Promise<PipelineResult[]> {
+export async function benchPipeline(runs: { slug: string; count: number }[]): Promise<PipelineResult[]> {
   const dbName = `sieve_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
@@ -47,7 +48,7 @@ export async function benchPipeline(slugs: string[], count: number): Promise<Pip
   const worker = await startWorker(config, dbUrl, logger);
   const results: PipelineResult[] = [];
   try {
-    for (const slug of slugs) {
+    for (const { slug, count } of runs) {
       const file = await readFile(`challenges/${slug}/baselines/random.csv`);
       // Warm-up: the first submission loads the challenge data into the worker's cache.
       await timeOne(url, slug, file, `warmup-${slug}`);
