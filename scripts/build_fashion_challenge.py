@@ -9,6 +9,8 @@ Outputs (byte-identical on every run and machine, see "Exactness" below):
                    (stratified sample, numpy.random.RandomState(POOL_SEED));
                    ids "tr-NNNNN" = index in train-images-idx3-ubyte.
   test.csv.gz      2,000 of the 10,000 official test images, 200 per class
+  dev.csv.gz       1,000 other official test images, 100 per class (RandomState(DEV_SEED)):
+                   the public dev split for the offline scorer
                    (stratified sample, numpy.random.RandomState(TEST_SEED));
                    ids "te-NNNNN" = index in t10k-images-idx3-ubyte.
   projection.npy   float64 (64, 784): the 64 principal directions (rows).
@@ -47,6 +49,8 @@ from challenge_csv import csv_gz_bytes, write_bytes  # noqa: E402
 
 POOL_SEED = 0
 TEST_SEED = 1
+DEV_SEED = 4
+DEV_PER_CLASS = 100
 POOL_PER_CLASS = 1000
 TEST_PER_CLASS = 200
 N_COMPONENTS = 64
@@ -159,8 +163,12 @@ def main(argv=None):
 
     pool_idx = stratified_fixed(tr_y, POOL_PER_CLASS, POOL_SEED)
     test_idx = stratified_fixed(te_y, TEST_PER_CLASS, TEST_SEED)
+    # The public dev split: other official test images, never in the hidden test set.
+    rest = np.setdiff1d(np.arange(len(te_y)), np.array(test_idx))
+    dev_idx = sorted(rest[stratified_fixed(te_y[rest], DEV_PER_CLASS, DEV_SEED)].tolist())
     for name, X, y, idx, prefix in (("pool.csv.gz", tr_x, tr_y, pool_idx, "tr"),
-                                    ("test.csv.gz", te_x, te_y, test_idx, "te")):
+                                    ("test.csv.gz", te_x, te_y, test_idx, "te"),
+                                    ("dev.csv.gz", te_x, te_y, dev_idx, "te")):
         num = numerators(X[idx].astype(np.int64))
         feats = num.astype(np.float64) / denom  # int64 -> float64 and one division: both IEEE-exact rounding
         print("  %s feature range [%.3f, %.3f]" % (name, feats.min(), feats.max()))
@@ -183,6 +191,7 @@ def main(argv=None):
         "mean": [float(v) for v in (s / (255.0 * n))],
         "pool_seed": POOL_SEED,
         "test_seed": TEST_SEED,
+        "dev_seed": DEV_SEED,
         "classes": {str(i): c for i, c in enumerate(CLASS_NAMES)},
     }
     write_bytes(os.path.join(args.out, "projection.json"),

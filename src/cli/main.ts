@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { createApi } from '../api.js';
@@ -177,6 +180,38 @@ accountsCmd
   .action(async (name: string) => {
     const account = await withContext((app) => app.get(AccountsService).issueToken(name));
     process.stdout.write(`${account.token}\n`);
+  });
+
+program
+  .command('score <file>')
+  .description("score a submission offline on the challenge's public dev split, exactly as the server computes its dev_* metrics (no server needed)")
+  .requiredOption('--challenge <slug-or-folder>', 'a bundle folder, or a slug under CHALLENGES_DIR (default ./challenges)')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts: { challenge: string; json?: boolean }) => {
+    const { scoreOffline } = await import('../../workers/evaluation/offline-scorer.js');
+    const dir = existsSync(join(opts.challenge, 'challenge.yaml')) ? opts.challenge : join(process.env.CHALLENGES_DIR ?? 'challenges', opts.challenge);
+    if (!existsSync(join(dir, 'challenge.yaml'))) throw new CliError(`no challenge bundle at ${dir} (expected ${join(dir, 'challenge.yaml')})`);
+    const bytes = await readFile(file).catch((e: Error) => {
+      throw new CliError(`cannot read ${file}: ${e.message}`);
+    });
+    let result;
+    try {
+      result = await scoreOffline(dir, bytes);
+    } catch (e) {
+      if (e instanceof AppError) {
+        const details = e.details.map((d) => `\n  ${d.line ? `line ${d.line}: ` : ''}${d.message}`).join('');
+        throw new CliError(`${e.message}${details}`);
+      }
+      throw e;
+    }
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    process.stdout.write(`${result.challenge} v${result.version}, dev split, trainer ${result.trainer.name} ${result.trainer.version}\n`);
+    for (const [name, value] of Object.entries(result.metrics)) {
+      process.stdout.write(`${name === result.metric ? '* ' : '  '}${name} = ${value}\n`);
+    }
   });
 
 // Client commands: talk to a running server over HTTP.

@@ -37,7 +37,7 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
     expect(migrated.stdout).toContain('applied');
     const published = await run(['bin/sieve.js', 'challenges', 'publish'], env);
     expect(published.stdout).toContain('digits-selection: version 1 created');
-    expect(published.stdout).toContain('fashion-selection: version 1 created');
+    expect(published.stdout).toContain('fashion-selection: version 2 created');
     api = startProcess(['dist/src/main.js'], env);
     worker = startProcess(['dist/workers/main.js'], env);
     await api.waitFor(/API listening/, 30_000);

@@ -12,6 +12,7 @@ import { validatorFor } from '../../src/modules/protocols/protocol.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { TrainingPool } from '../trainers/training-pool.js';
 import { evaluatorFor, type TrainingSet } from './protocols/evaluator.js';
+import type { Dataset } from '../../src/modules/challenges/dataset.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
@@ -45,10 +46,11 @@ export class EvaluateSubmissionProcessor {
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const [pool, test, clean, bytes] = await Promise.all([
+    const [pool, test, clean, dev, bytes] = await Promise.all([
       this.data.pool(version),
       this.data.test(version),
       this.data.clean(version),
+      this.data.dev(version),
       this.storage.get(submission.fileKey),
     ]);
     let parsed: unknown;
@@ -62,14 +64,20 @@ export class EvaluateSubmissionProcessor {
     }
 
     const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
-    const train = (set: TrainingSet) =>
+    const trainFor = (target: Dataset) => (set: TrainingSet) =>
       this.training.run(
-        { trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: { x: test.features, n: test.n } },
+        { trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: { x: target.features, n: target.n } },
         deadline,
       );
+    const evaluator = evaluatorFor(spec);
     let result;
     try {
-      result = await evaluatorFor(spec).evaluate(parsed, { spec, pool, test, clean, train });
+      result = await evaluator.evaluate(parsed, { spec, pool, test, clean, train: trainFor(test) });
+      if (dev) {
+        // The public dev split, through the same code as `sieve score` runs offline.
+        const onDev = await evaluator.evaluate(parsed, { spec, pool, test: dev, train: trainFor(dev) });
+        for (const [name, value] of Object.entries(onDev.metrics)) result.metrics[`dev_${name}`] = value;
+      }
     } catch (e) {
       if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);

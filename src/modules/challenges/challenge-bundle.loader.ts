@@ -21,7 +21,7 @@ export interface LoadedBundle {
   dir: string;
   spec: ChallengeSpec;
   /** `clean`: the cleaning protocol's hidden true labels. */
-  files: { pool: Buffer; test: Buffer; clean?: Buffer };
+  files: { pool: Buffer; test: Buffer; clean?: Buffer; dev?: Buffer };
   contentHash: string;
   summary: DataSummary;
 }
@@ -71,10 +71,12 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
       throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
     });
   };
-  const [pool, test, clean] = await Promise.all([
+  const devRef = spec.protocol === 'selection' ? spec.data.dev : undefined;
+  const [pool, test, clean, dev] = await Promise.all([
     read(spec.data.pool),
     read(spec.data.test),
     spec.protocol === 'cleaning' ? read(spec.data.clean) : Promise.resolve(undefined),
+    devRef ? read(devRef) : Promise.resolve(undefined),
   ]);
 
   const problems: string[] = [];
@@ -94,6 +96,15 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
   if (testSet && !testSet.labeled) problems.push(`${spec.data.test}: the test set needs a "label" column`);
   if (poolSet && testSet && poolSet.featureNames.join(',') !== testSet.featureNames.join(',')) {
     problems.push(`${spec.data.pool} and ${spec.data.test} must have the same feature columns in the same order`);
+  }
+  let devRows: number | undefined;
+  if (devRef && dev && poolSet) {
+    const devSet = parse(dev, devRef);
+    devRows = devSet?.n;
+    if (devSet && !devSet.labeled) problems.push(`${devRef}: the dev split needs a "label" column`);
+    if (devSet && devSet.featureNames.join(',') !== poolSet.featureNames.join(',')) {
+      problems.push(`${spec.data.pool} and ${devRef} must have the same feature columns in the same order`);
+    }
   }
   if (spec.protocol === 'selection' && poolSet && spec.budget.maxItems > poolSet.n) {
     problems.push(`budget.maxItems (${spec.budget.maxItems}) is larger than the pool (${poolSet.n} rows)`);
@@ -117,19 +128,20 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
   return {
     dir,
     spec,
-    files: { pool, test, clean },
-    contentHash: contentHash(spec, pool, test, clean),
-    summary: { poolRows: poolSet.n, testRows: testSet.n, features: poolSet.d, poolLabeled: poolSet.labeled, poolClassCounts },
+    files: { pool, test, clean, dev },
+    contentHash: contentHash(spec, pool, test, clean, dev),
+    summary: { poolRows: poolSet.n, testRows: testSet.n, features: poolSet.d, poolLabeled: poolSet.labeled, poolClassCounts, devRows },
   };
 }
 
 /** SHA-256 over what decides a score: the data bytes, the labels, the model, the metric (and the cleaning settings). */
-export function contentHash(spec: ChallengeSpec, pool: Buffer, test: Buffer, clean?: Buffer): string {
+export function contentHash(spec: ChallengeSpec, pool: Buffer, test: Buffer, clean?: Buffer, dev?: Buffer): string {
   const h = createHash('sha256');
   h.update(canonicalJson(scoringPart(spec)));
   h.update(createHash('sha256').update(pool).digest());
   h.update(createHash('sha256').update(test).digest());
   if (clean) h.update(createHash('sha256').update(clean).digest());
+  if (dev) h.update(createHash('sha256').update(dev).digest());
   return h.digest('hex');
 }
 
@@ -143,4 +155,30 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The public part of a bundle (no test set, no hidden labels): what the offline scorer needs. */
+export interface PublicBundle {
+  spec: ChallengeSpec;
+  pool: Buffer;
+  dev?: Buffer;
+}
+
+/** Reads a bundle folder's challenge.yaml, pool and dev split only; the hidden files may be absent. */
+export async function loadPublicBundle(dir: string): Promise<PublicBundle> {
+  const name = basename(dir);
+  const text = await readFile(join(dir, 'challenge.yaml'), 'utf8').catch((e: Error) => {
+    throw new BundleError(name, [`challenge.yaml: cannot be read (${e.message})`]);
+  });
+  const parsed = ChallengeSpecSchema.safeParse(parseDocument(text).toJS());
+  if (!parsed.success) {
+    throw new BundleError(name, parsed.error.issues.map((i) => `challenge.yaml: ${i.path.join('.') || '(top level)'}: ${i.message}`));
+  }
+  const spec = parsed.data;
+  const devRef = spec.protocol === 'selection' ? spec.data.dev : undefined;
+  const readLocal = (ref: string) =>
+    readFile(join(dir, ref)).catch((e: Error) => {
+      throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
+    });
+  return { spec, pool: await readLocal(spec.data.pool), dev: devRef ? await readLocal(devRef) : undefined };
 }

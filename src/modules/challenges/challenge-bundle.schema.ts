@@ -52,7 +52,8 @@ const SelectionSpec = z
   .strictObject({
     ...common,
     protocol: z.literal('selection'),
-    data: z.strictObject({ pool: DataRef, test: DataRef, labels: Labels }),
+    /** dev: an optional public split, labeled, that the offline scorer evaluates on. */
+    data: z.strictObject({ pool: DataRef, test: DataRef, dev: DataRef.optional(), labels: Labels }),
     budget: z.strictObject({ maxItems: z.number().int().positive() }),
     metric: z.strictObject({
       name: z.enum(['accuracy', 'macro_f1', 'f1']),

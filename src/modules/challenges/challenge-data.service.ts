@@ -11,6 +11,13 @@ export interface PoolData {
 
 const MAX_CACHED = 8;
 
+/** A pool and its id index. */
+export function toPoolData(pool: Dataset): PoolData {
+  const rowById = new Map<string, number>();
+  pool.ids.forEach((id, row) => rowById.set(id, row));
+  return { pool, index: { rowById, labels: pool.labels, labeled: pool.labeled } };
+}
+
 /**
  * Loads a challenge version's data from storage once and keeps it in memory. A version's
  * data never changes (a change makes a new version), so entries need no invalidation.
@@ -20,16 +27,14 @@ export class ChallengeDataService {
   private readonly pools = new Map<string, Promise<PoolData>>();
   private readonly tests = new Map<string, Promise<Dataset>>();
   private readonly cleans = new Map<string, Promise<Dataset>>();
+  private readonly devs = new Map<string, Promise<Dataset>>();
 
   constructor(@Inject(STORAGE) private readonly storage: StoragePort) {}
 
   pool(version: ChallengeVersion): Promise<PoolData> {
-    return cached(this.pools, version.id, async () => {
-      const pool = parseDataset(await this.storage.get(version.dataKeys.pool), 'pool', version.spec.data.labels);
-      const rowById = new Map<string, number>();
-      pool.ids.forEach((id, row) => rowById.set(id, row));
-      return { pool, index: { rowById, labels: pool.labels, labeled: pool.labeled } };
-    });
+    return cached(this.pools, version.id, async () =>
+      toPoolData(parseDataset(await this.storage.get(version.dataKeys.pool), 'pool', version.spec.data.labels)),
+    );
   }
 
   /** cleaning: the hidden true labels of the pool, row for row. For workers only. */
@@ -37,6 +42,13 @@ export class ChallengeDataService {
     const key = version.dataKeys.clean;
     if (!key) return Promise.resolve(undefined);
     return cached(this.cleans, version.id, async () => parseDataset(await this.storage.get(key), 'clean', version.spec.data.labels));
+  }
+
+  /** The public dev split, when the challenge has one. */
+  dev(version: ChallengeVersion): Promise<Dataset | undefined> {
+    const key = version.dataKeys.dev;
+    if (!key) return Promise.resolve(undefined);
+    return cached(this.devs, version.id, async () => parseDataset(await this.storage.get(key), 'dev', version.spec.data.labels));
   }
 
   /** The hidden test set: for workers only. */

@@ -7,6 +7,8 @@ export interface ChallengeDataKeys {
   test: string;
   /** cleaning: the hidden true labels of the pool. */
   clean?: string;
+  /** selection: the public dev split. */
+  dev?: string;
 }
 
 /** One published version of a challenge: its validated spec and where its data lives. */
@@ -53,4 +55,6 @@ export interface DataSummary {
   features: number;
   poolLabeled: boolean;
   poolClassCounts: Record<string, number>;
+  /** Rows of the public dev split, when there is one. */
+  devRows?: number;
 }

@@ -21,8 +21,18 @@ export class ChallengesController {
 
   /** The candidate pool as CSV (never the test set). */
   @Get(':slug/pool')
-  async pool(@Param('slug') slug: string, @Res() res: Response): Promise<void> {
-    const file = await this.challenges.poolFile(slug);
+  pool(@Param('slug') slug: string, @Res() res: Response): Promise<void> {
+    return this.send(slug, 'pool', res);
+  }
+
+  /** The public dev split as CSV, for the offline scorer (404 when the challenge has none). */
+  @Get(':slug/dev')
+  dev(@Param('slug') slug: string, @Res() res: Response): Promise<void> {
+    return this.send(slug, 'dev', res);
+  }
+
+  private async send(slug: string, which: 'pool' | 'dev', res: Response): Promise<void> {
+    const file = await this.challenges.publicFile(slug, which);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
     const source = file.stream as Readable;

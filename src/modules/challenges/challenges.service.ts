@@ -74,6 +74,10 @@ export class ChallengesService {
     };
     await this.storage.put(dataKeys.pool, bundle.files.pool);
     await this.storage.put(dataKeys.test, bundle.files.test);
+    if (spec.protocol === 'selection' && spec.data.dev && bundle.files.dev) {
+      dataKeys.dev = `${prefix}/dev${dataExtension(spec.data.dev)}`;
+      await this.storage.put(dataKeys.dev, bundle.files.dev);
+    }
     if (spec.protocol === 'cleaning' && bundle.files.clean) {
       dataKeys.clean = `${prefix}/clean${dataExtension(spec.data.clean)}`;
       await this.storage.put(dataKeys.clean, bundle.files.clean);
@@ -129,6 +133,7 @@ export class ChallengesService {
         features: dataSummary.features,
         poolLabeled: dataSummary.poolLabeled,
         poolClassCounts: dataSummary.poolClassCounts,
+        devRows: dataSummary.devRows ?? null,
       },
       model: { kind: spec.model.kind, params: spec.model.params },
       ...(spec.protocol === 'selection'
@@ -163,11 +168,12 @@ export class ChallengesService {
     };
   }
 
-  /** The pool file as stored (CSV, possibly gzip-compressed). */
-  async poolFile(slug: string): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
+  /** A public data file as stored (CSV, possibly gzip-compressed): the pool or the dev split. */
+  async publicFile(slug: string, which: 'pool' | 'dev'): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
     const { version } = await this.get(slug);
-    const key = version.dataKeys.pool;
-    return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-pool.csv` };
+    const key = version.dataKeys[which];
+    if (!key) throw AppError.notFound(`A ${which} split of challenge "${slug}"`);
+    return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-${which}.csv` };
   }
 }
 
