@@ -1,0 +1,50 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { waitUntil } from '../support/services.js';
+import { type Stack, startStack } from '../support/stack.js';
+
+/**
+ * Every baseline file a bundled challenge's README reports a score for, scored by the real
+ * API and worker, gives that score (to the decimals the README prints).
+ */
+describe('bundled baselines score what their READMEs say', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true });
+  }, 60_000);
+  afterAll(() => stack?.stop(), 30_000);
+
+  it('for every challenge and every baseline the README lists', async () => {
+    const claims: { slug: string; file: string; printed: string }[] = [];
+    for (const slug of (await readdir('challenges')).sort()) {
+      const readme = await readFile(`challenges/${slug}/README.md`, 'utf8');
+      // Table rows naming a baseline file, then (optionally a row count, then) the score.
+      for (const m of readme.matchAll(/`baselines\/([\w-]+\.csv)`[^|\n]*\|\s*(?:[\d,]+\s*\|\s*)?([0-9]+\.[0-9]+)\s*\|/g)) {
+        claims.push({ slug, file: m[1], printed: m[2] });
+      }
+    }
+    expect(claims.map((c) => `${c.slug}/${c.file}`).sort()).toEqual([
+      'digits-selection/balanced.csv',
+      'digits-selection/random.csv',
+      'fashion-cleaning/loss-ranked.csv',
+      'fashion-cleaning/random.csv',
+      'fashion-selection/balanced.csv',
+      'fashion-selection/random.csv',
+    ]);
+    let n = 0;
+    for (const claim of claims) {
+      const token = ((await (await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `baseline-${n++}` }) })).json()) as { token: string }).token;
+      const form = new FormData();
+      form.set('file', new Blob([await readFile(`challenges/${claim.slug}/baselines/${claim.file}`)]), claim.file);
+      const res = await fetch(`${stack.url}/api/v1/challenges/${claim.slug}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      const s = await waitUntil(async () => {
+        const b = (await (await fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string; score: number };
+        return b.status === 'scored' || b.status === 'failed' ? b : undefined;
+      }, 60_000, `${claim.slug}/${claim.file}`);
+      expect({ claim: `${claim.slug}/${claim.file}`, status: s.status }).toEqual({ claim: `${claim.slug}/${claim.file}`, status: 'scored' });
+      const decimals = claim.printed.split('.')[1].length;
+      expect({ claim: `${claim.slug}/${claim.file}`, score: s.score.toFixed(decimals) }).toEqual({ claim: `${claim.slug}/${claim.file}`, score: claim.printed });
+    }
+  }, 180_000);
+});
