@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { waitUntil } from '../support/services.js';
+import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 /**
@@ -32,19 +32,12 @@ describe('bundled baselines score what their READMEs say', () => {
     ]);
     let n = 0;
     for (const claim of claims) {
-      const token = ((await (await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `baseline-${n++}` }) })).json()) as { token: string }).token;
-      const form = new FormData();
-      form.set('file', new Blob([await readFile(`challenges/${claim.slug}/baselines/${claim.file}`)]), claim.file);
-      const res = await fetch(`${stack.url}/api/v1/challenges/${claim.slug}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-      expect(res.status).toBe(202);
-      const { id } = (await res.json()) as { id: string };
-      const s = await waitUntil(async () => {
-        const b = (await (await fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string; score: number };
-        return b.status === 'scored' || b.status === 'failed' ? b : undefined;
-      }, 60_000, `${claim.slug}/${claim.file}`);
+      const token = await client.register(stack.url, `baseline-${n++}`);
+      const id = await client.submit(stack.url, token, claim.slug, await readFile(`challenges/${claim.slug}/baselines/${claim.file}`));
+      const s = await client.settled(stack.url, token, id);
       expect({ claim: `${claim.slug}/${claim.file}`, status: s.status }).toEqual({ claim: `${claim.slug}/${claim.file}`, status: 'scored' });
       const decimals = claim.printed.split('.')[1].length;
-      expect({ claim: `${claim.slug}/${claim.file}`, score: s.score.toFixed(decimals) }).toEqual({ claim: `${claim.slug}/${claim.file}`, score: claim.printed });
+      expect({ claim: `${claim.slug}/${claim.file}`, score: s.score?.toFixed(decimals) }).toEqual({ claim: `${claim.slug}/${claim.file}`, score: claim.printed });
     }
   }, 180_000);
 });

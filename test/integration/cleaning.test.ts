@@ -1,17 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createStorage } from '../../src/core/storage/create-storage.js';
-import { countRows, waitUntil } from '../support/services.js';
+import * as client from '../support/client.js';
+import { countRows } from '../support/services.js';
 import { type Stack, startStack } from '../support/stack.js';
-
-interface SubmissionBody {
-  id: string;
-  status: string;
-  score: number | null;
-  metric: string | null;
-  metrics: Record<string, number> | null;
-  details: { curve: { fixes: number; fraction: number; accuracy: number }[] } | null;
-  error: { code: string; message: string } | null;
-}
 
 /** The cleaning protocol through the real API and worker (Redis, local files). */
 describe('fashion-cleaning', () => {
@@ -21,18 +12,9 @@ describe('fashion-cleaning', () => {
   }, 60_000);
   afterAll(() => stack?.stop(), 30_000);
 
-  const register = async (name: string) =>
-    ((await (await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).json()) as { token: string }).token;
-  const upload = (token: string, body: Buffer | string) => {
-    const form = new FormData();
-    form.set('file', new Blob([body]), 'order.csv');
-    return fetch(`${stack.url}/api/v1/challenges/fashion-cleaning/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  };
-  const settled = (token: string, id: string) =>
-    waitUntil(async () => {
-      const s = (await (await fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as SubmissionBody;
-      return s.status === 'scored' || s.status === 'failed' ? s : undefined;
-    }, 120_000, `submission ${id}`);
+  const register = (name: string) => client.register(stack.url, name);
+  const upload = (token: string, body: Buffer | string) => client.upload(stack.url, token, 'fashion-cleaning', body);
+  const settled = (token: string, id: string) => client.settled(stack.url, token, id, 120_000);
 
   it('describes the challenge without its clean labels', async () => {
     const body = (await (await fetch(`${stack.url}/api/v1/challenges/fashion-cleaning`)).json()) as Record<string, unknown>;

@@ -4,50 +4,13 @@ import { type RunningWorker, startWorker } from '../../workers/worker.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { countRows, deleteRedisPrefix, waitUntil } from '../support/services.js';
 import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
+import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
-interface SubmissionBody {
-  id: string;
-  status: string;
-  score: number | null;
-  metric: string | null;
-  metrics: Record<string, number> | null;
-  trainer: { name: string; version: string } | null;
-  error: { code: string; message: string } | null;
-}
-interface Board {
-  metric: string;
-  direction: string;
-  entries: { rank: number; participant: string; score: number; submissionId: string }[];
-}
-
-async function register(stack: Stack, name: string): Promise<string> {
-  const res = await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-  return ((await res.json()) as { token: string }).token;
-}
-
-async function submit(stack: Stack, token: string, slug: string, body: Buffer | string): Promise<string> {
-  const form = new FormData();
-  form.set('file', new Blob([body]), 'selection.csv');
-  const res = await fetch(`${stack.url}/api/v1/challenges/${slug}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
-
-async function settled(stack: Stack, token: string, id: string, timeoutMs = 60_000): Promise<SubmissionBody> {
-  return waitUntil(
-    async () => {
-      const s = (await (await fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as SubmissionBody;
-      return s.status === 'scored' || s.status === 'failed' ? s : undefined;
-    },
-    timeoutMs,
-    `submission ${id} to finish`,
-  );
-}
-
-async function board(stack: Stack, slug: string): Promise<Board> {
-  return (await (await fetch(`${stack.url}/api/v1/challenges/${slug}/leaderboard`)).json()) as Board;
-}
+const register = (stack: Stack, name: string) => client.register(stack.url, name);
+const submit = (stack: Stack, token: string, slug: string, body: Buffer | string) => client.submit(stack.url, token, slug, body);
+const settled = (stack: Stack, token: string, id: string) => client.settled(stack.url, token, id);
+const board = (stack: Stack, slug: string) => client.leaderboard(stack.url, slug);
 
 describe('evaluation on Redis and S3', () => {
   let stack: Stack;
@@ -121,7 +84,7 @@ describe('failures that are ours', () => {
     expect(s.status).toBe('failed');
     expect(s.error?.code).toBe('internal');
     expect(s.error?.message).toContain('not counted against you');
-    expect((s as unknown as { attempts: number }).attempts).toBe(2);
+    expect(s.attempts).toBe(2);
   }, 60_000);
 
   it('running a finished submission’s job again changes nothing', async () => {
@@ -152,7 +115,7 @@ describe('an evaluation over its time limit', () => {
     expect(s.status).toBe('failed');
     expect(s.error?.code).toBe('timeout');
     expect(s.error?.message).toBe('Training did not finish within 1 ms');
-    expect((s as unknown as { attempts: number }).attempts).toBe(1);
+    expect(s.attempts).toBe(1);
     expect((await board(stack, 'fashion-selection')).entries).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { run } from '../support/processes.js';
-import { waitUntil } from '../support/services.js';
+import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 /** `sieve score` offline gives exactly the server's dev_* metrics for the same file and version. */
@@ -12,17 +12,12 @@ describe('the offline scorer', () => {
   afterAll(() => stack?.stop(), 30_000);
 
   it('agrees with the server bit for bit on the public dev split', async () => {
-    const token = ((await (await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'offline' }) })).json()) as { token: string }).token;
+    const token = await client.register(stack.url, 'offline');
     const file = 'challenges/fashion-selection/baselines/balanced.csv';
-    const form = new FormData();
-    form.set('file', new Blob([await readFile(file)]), 'balanced.csv');
-    const { id } = (await (await fetch(`${stack.url}/api/v1/challenges/fashion-selection/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as { id: string };
-    const server = await waitUntil(async () => {
-      const s = (await (await fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string; metrics: Record<string, number> };
-      return s.status === 'scored' || s.status === 'failed' ? s : undefined;
-    }, 60_000, 'the score');
+    const server = await client.settled(stack.url, token, await client.submit(stack.url, token, 'fashion-selection', await readFile(file)));
     expect(server.status).toBe('scored');
-    expect(Object.keys(server.metrics).sort()).toEqual(['accuracy', 'dev_accuracy', 'dev_macro_f1', 'macro_f1']);
+    const metrics = server.metrics!;
+    expect(Object.keys(metrics).sort()).toEqual(['accuracy', 'dev_accuracy', 'dev_macro_f1', 'macro_f1']);
 
     const offline = await run(['bin/sieve.js', 'score', '--challenge', 'fashion-selection', file, '--json'], { ...process.env, LOG_LEVEL: 'silent' }, 60_000);
     expect(offline.stderr).toBe('');
@@ -30,7 +25,7 @@ describe('the offline scorer', () => {
     const result = JSON.parse(offline.stdout) as { version: number; metric: string; metrics: Record<string, number> };
     expect(result.version).toBe(2);
     expect(result.metric).toBe('dev_macro_f1');
-    expect(result.metrics).toStrictEqual({ dev_accuracy: server.metrics.dev_accuracy, dev_macro_f1: server.metrics.dev_macro_f1 });
+    expect(result.metrics).toStrictEqual({ dev_accuracy: metrics.dev_accuracy, dev_macro_f1: metrics.dev_macro_f1 });
   }, 120_000);
 
   it('refuses an invalid file with its line, and a challenge without a dev split', async () => {

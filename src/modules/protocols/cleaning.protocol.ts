@@ -1,5 +1,5 @@
 import type { ErrorDetail } from '../../core/errors/app-error.js';
-import { readCsvUpload, throwProblems, truncate } from './csv-upload.js';
+import { poolRow, readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import type { PoolIndex } from './selection.protocol.js';
 import type { PublicData, SubmissionValidator } from './protocol.js';
 
@@ -24,18 +24,8 @@ export function validateCleaningOrder(bytes: Buffer, pool: PoolIndex, maxFileByt
       problems.push({ line, message: `expected 1 column (id), got ${record.length}` });
       continue;
     }
-    const id = record[0];
-    const row = pool.rowById.get(id);
-    if (row === undefined) {
-      problems.push({ line, message: id === '' ? 'empty id' : `id "${truncate(id)}" is not in the pool` });
-      continue;
-    }
-    const seenOn = firstLine.get(id);
-    if (seenOn !== undefined) {
-      problems.push({ line, message: `duplicate id "${truncate(id)}" (first on line ${seenOn})` });
-      continue;
-    }
-    firstLine.set(id, line);
+    const row = poolRow(record[0], line, pool.rowById, firstLine, problems);
+    if (row === undefined) continue;
     order.push(row);
   }
   if (problems.length === 0 && order.length !== n) {

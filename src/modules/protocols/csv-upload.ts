@@ -128,3 +128,22 @@ export function throwProblems(code: string, what: string, problems: ErrorDetail[
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more; see details)` : '';
   throw AppError.unprocessable(code, `${what}: ${where}${first.message}${more}`, shown);
 }
+
+/**
+ * The pool row of `id` on `line`, or undefined after recording why not (empty, not in the
+ * pool, or already listed). `seen` maps each accepted id to its first line.
+ */
+export function poolRow(id: string, line: number, rowById: ReadonlyMap<string, number>, seen: Map<string, number>, problems: ErrorDetail[]): number | undefined {
+  const row = rowById.get(id);
+  if (row === undefined) {
+    problems.push({ line, message: id === '' ? 'empty id' : `id "${truncate(id)}" is not in the pool` });
+    return undefined;
+  }
+  const first = seen.get(id);
+  if (first !== undefined) {
+    problems.push({ line, message: `duplicate id "${truncate(id)}" (first on line ${first})` });
+    return undefined;
+  }
+  seen.set(id, line);
+  return row;
+}

@@ -1,5 +1,5 @@
 import type { ErrorDetail } from '../../core/errors/app-error.js';
-import { readCsvUpload, throwProblems, truncate } from './csv-upload.js';
+import { poolRow, readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import type { PublicData, SubmissionValidator } from './protocol.js';
 
 /** What validation needs to know about the pool: which ids exist and their labels. */
@@ -59,22 +59,8 @@ export function validateSelection(bytes: Buffer, pool: PoolIndex, rules: Selecti
       problems.push({ line, message: `expected ${expectedHeader.length} column(s) (${expectedHeader.join(',')}), got ${record.length}` });
       continue;
     }
-    const id = record[0];
-    const row = pool.rowById.get(id);
-    if (id === '') {
-      problems.push({ line, message: 'empty id' });
-      continue;
-    }
-    if (row === undefined) {
-      problems.push({ line, message: `id "${truncate(id)}" is not in the pool` });
-      continue;
-    }
-    const seenOn = firstLine.get(id);
-    if (seenOn !== undefined) {
-      problems.push({ line, message: `duplicate id "${truncate(id)}" (first on line ${seenOn})` });
-      continue;
-    }
-    firstLine.set(id, line);
+    const row = poolRow(record[0], line, pool.rowById, firstLine, problems);
+    if (row === undefined) continue;
     let label = pool.labels[row];
     if (!pool.labeled) {
       const given = labelIndex.get(record[1]);

@@ -1,0 +1,57 @@
+import { waitUntil } from './services.js';
+
+/** What the tests read of a submission (GET /api/v1/submissions/:id). */
+export interface SubmissionBody {
+  id: string;
+  status: string;
+  score: number | null;
+  metric: string | null;
+  metrics: Record<string, number> | null;
+  details: { curve: { fixes: number; fraction: number; accuracy: number }[] } | null;
+  trainer: { name: string; version: string } | null;
+  attempts: number;
+  error: { code: string; message: string } | null;
+}
+
+export interface Board {
+  metric: string;
+  direction: string;
+  entries: { rank: number; participant: string; score: number; submissionId: string }[];
+}
+
+/** Registers a participant; returns its token. */
+export async function register(url: string, name: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  if (res.status !== 201) throw new Error(`registering ${name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Uploads a submission file; returns the raw response. */
+export function upload(url: string, token: string, slug: string, body: Buffer | string): Promise<Response> {
+  const form = new FormData();
+  form.set('file', new Blob([body]), 'submission.csv');
+  return fetch(`${url}/api/v1/challenges/${slug}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+}
+
+/** Uploads a submission that must be accepted; returns its id. */
+export async function submit(url: string, token: string, slug: string, body: Buffer | string): Promise<string> {
+  const res = await upload(url, token, slug, body);
+  if (res.status !== 202) throw new Error(`submission to ${slug} refused: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Polls a submission until it is scored or failed. */
+export function settled(url: string, token: string, id: string, timeoutMs = 60_000): Promise<SubmissionBody> {
+  return waitUntil(
+    async () => {
+      const s = (await (await fetch(`${url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as SubmissionBody;
+      return s.status === 'scored' || s.status === 'failed' ? s : undefined;
+    },
+    timeoutMs,
+    `submission ${id} to finish`,
+  );
+}
+
+export async function leaderboard(url: string, slug: string): Promise<Board> {
+  return (await (await fetch(`${url}/api/v1/challenges/${slug}/leaderboard`)).json()) as Board;
+}
