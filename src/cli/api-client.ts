@@ -10,6 +10,11 @@ export class CliError extends Error {
   }
 }
 
+/** An error's details as indented lines, for the terminal. */
+export function formatDetails(details: readonly { line?: number; message: string }[] = []): string {
+  return details.map((d) => `\n  ${d.line ? `line ${d.line}: ` : ''}${d.message}`).join('');
+}
+
 export interface SubmissionView {
   id: string;
   status: 'queued' | 'running' | 'scored' | 'failed';
@@ -44,8 +49,7 @@ export class ApiClient {
     }
     const body = (await res.json().catch(() => null)) as { error?: { message: string; details?: { line?: number; message: string }[] } } | null;
     if (!res.ok) {
-      const details = (body?.error?.details ?? []).map((d) => `\n  ${d.line ? `line ${d.line}: ` : ''}${d.message}`).join('');
-      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${details}`, res.status === 401 || res.status === 403 ? 4 : 1);
+      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${formatDetails(body?.error?.details)}`, res.status === 401 || res.status === 403 ? 4 : 1);
     }
     return body as T;
   }

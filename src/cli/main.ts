@@ -17,7 +17,7 @@ import { ROLES, type Role } from '../modules/accounts/account.entity.js';
 import { AccountsService } from '../modules/accounts/accounts.service.js';
 import { ChallengesService } from '../modules/challenges/challenges.service.js';
 import { CliModule } from './cli.module.js';
-import { ApiClient, CliError } from './api-client.js';
+import { ApiClient, CliError, formatDetails } from './api-client.js';
 import { publishAll } from './publish.js';
 
 interface Env {
@@ -199,8 +199,7 @@ program
       result = await scoreOffline(dir, bytes);
     } catch (e) {
       if (e instanceof AppError) {
-        const details = e.details.map((d) => `\n  ${d.line ? `line ${d.line}: ` : ''}${d.message}`).join('');
-        throw new CliError(`${e.message}${details}`);
+        throw new CliError(`${e.message}${formatDetails(e.details)}`);
       }
       throw e;
     }

@@ -11,7 +11,7 @@ import { ChallengesRepository } from '../../src/modules/challenges/challenges.re
 import { validatorFor } from '../../src/modules/protocols/protocol.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { TrainingPool } from '../trainers/training-pool.js';
-import { evaluatorFor, type TrainingSet } from './protocols/evaluator.js';
+import { evaluatorFor, type Trained, type TrainingSet } from './protocols/evaluator.js';
 import type { Dataset } from '../../src/modules/challenges/dataset.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
@@ -64,20 +64,19 @@ export class EvaluateSubmissionProcessor {
     }
 
     const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
-    const trainFor = (target: Dataset) => (set: TrainingSet) =>
-      this.training.run(
-        { trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: { x: target.features, n: target.n } },
+    // One training predicts the test set and, after it, the dev split.
+    const targets = dev ? concatRows(test, dev) : { x: test.features, n: test.n };
+    const train = async (set: TrainingSet): Promise<Trained> => {
+      const trained = await this.training.run(
+        { trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: targets },
         deadline,
       );
-    const evaluator = evaluatorFor(spec);
+      if (!dev) return trained;
+      return { ...trained, predictions: trained.predictions.subarray(0, test.n), devPredictions: trained.predictions.subarray(test.n) };
+    };
     let result;
     try {
-      result = await evaluator.evaluate(parsed, { spec, pool, test, clean, train: trainFor(test) });
-      if (dev) {
-        // The public dev split, through the same code as `sieve score` runs offline.
-        const onDev = await evaluator.evaluate(parsed, { spec, pool, test: dev, train: trainFor(dev) });
-        for (const [name, value] of Object.entries(onDev.metrics)) result.metrics[`dev_${name}`] = value;
-      }
+      result = await evaluatorFor(spec).evaluate(parsed, { spec, pool, test, clean, dev, train });
     } catch (e) {
       if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);
@@ -102,4 +101,12 @@ export class EvaluateSubmissionProcessor {
     );
     return 'scored';
   }
+}
+
+/** The features of `a` then `b` (same columns), as one row-major block. */
+function concatRows(a: Dataset, b: Dataset): { x: Float64Array; n: number } {
+  const x = new Float64Array((a.n + b.n) * a.d);
+  x.set(a.features, 0);
+  x.set(b.features, a.n * a.d);
+  return { x, n: a.n + b.n };
 }

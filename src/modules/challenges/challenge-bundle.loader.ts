@@ -39,11 +39,10 @@ export async function findBundles(root: string): Promise<string[]> {
   return dirs;
 }
 
-/** Reads and checks one bundle folder: the yaml against the schema, then the data files. */
-export async function loadBundle(dir: string, readUri?: ReadUri): Promise<LoadedBundle> {
+/** Reads challenge.yaml of a bundle folder and checks it against the schema and the folder name. */
+async function readSpec(dir: string): Promise<ChallengeSpec> {
   const name = basename(dir);
-  const yamlPath = join(dir, 'challenge.yaml');
-  const text = await readFile(yamlPath, 'utf8').catch((e: Error) => {
+  const text = await readFile(join(dir, 'challenge.yaml'), 'utf8').catch((e: Error) => {
     throw new BundleError(name, [`challenge.yaml: cannot be read (${e.message})`]);
   });
   const doc = parseDocument(text, { prettyErrors: true });
@@ -61,16 +60,26 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
   if (spec.slug !== name) {
     throw new BundleError(name, [`challenge.yaml: slug "${spec.slug}" must equal the folder name "${name}"`]);
   }
+  return spec;
+}
 
-  const read = async (ref: string): Promise<Buffer> => {
-    if (ref.startsWith('s3://')) {
-      if (!readUri) throw new BundleError(name, [`${ref}: s3:// data needs S3 settings (S3_BUCKET and credentials)`]);
-      return readUri(ref);
-    }
-    return readFile(join(dir, ref)).catch((e: Error) => {
-      throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
-    });
-  };
+/** Reads a data file named in challenge.yaml: a path inside the folder, or an s3:// URI through `readUri`. */
+async function readDataFile(dir: string, ref: string, readUri?: ReadUri): Promise<Buffer> {
+  const name = basename(dir);
+  if (ref.startsWith('s3://')) {
+    if (!readUri) throw new BundleError(name, [`${ref}: s3:// data needs S3 settings (S3_BUCKET and credentials)`]);
+    return readUri(ref);
+  }
+  return readFile(join(dir, ref)).catch((e: Error) => {
+    throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
+  });
+}
+
+/** Reads and checks one bundle folder: the yaml against the schema, then the data files. */
+export async function loadBundle(dir: string, readUri?: ReadUri): Promise<LoadedBundle> {
+  const name = basename(dir);
+  const spec = await readSpec(dir);
+  const read = (ref: string) => readDataFile(dir, ref, readUri);
   const devRef = spec.protocol === 'selection' ? spec.data.dev : undefined;
   const [pool, test, clean, dev] = await Promise.all([
     read(spec.data.pool),
@@ -166,19 +175,7 @@ export interface PublicBundle {
 
 /** Reads a bundle folder's challenge.yaml, pool and dev split only; the hidden files may be absent. */
 export async function loadPublicBundle(dir: string): Promise<PublicBundle> {
-  const name = basename(dir);
-  const text = await readFile(join(dir, 'challenge.yaml'), 'utf8').catch((e: Error) => {
-    throw new BundleError(name, [`challenge.yaml: cannot be read (${e.message})`]);
-  });
-  const parsed = ChallengeSpecSchema.safeParse(parseDocument(text).toJS());
-  if (!parsed.success) {
-    throw new BundleError(name, parsed.error.issues.map((i) => `challenge.yaml: ${i.path.join('.') || '(top level)'}: ${i.message}`));
-  }
-  const spec = parsed.data;
+  const spec = await readSpec(dir);
   const devRef = spec.protocol === 'selection' ? spec.data.dev : undefined;
-  const readLocal = (ref: string) =>
-    readFile(join(dir, ref)).catch((e: Error) => {
-      throw new BundleError(name, [`data file ${ref}: cannot be read (${e.message})`]);
-    });
-  return { spec, pool: await readLocal(spec.data.pool), dev: devRef ? await readLocal(devRef) : undefined };
+  return { spec, pool: await readDataFile(dir, spec.data.pool), dev: devRef ? await readDataFile(dir, devRef) : undefined };
 }

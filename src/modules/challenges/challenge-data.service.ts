@@ -25,9 +25,7 @@ export function toPoolData(pool: Dataset): PoolData {
 @Injectable()
 export class ChallengeDataService {
   private readonly pools = new Map<string, Promise<PoolData>>();
-  private readonly tests = new Map<string, Promise<Dataset>>();
-  private readonly cleans = new Map<string, Promise<Dataset>>();
-  private readonly devs = new Map<string, Promise<Dataset>>();
+  private readonly others = new Map<string, Promise<Dataset | undefined>>();
 
   constructor(@Inject(STORAGE) private readonly storage: StoragePort) {}
 
@@ -39,23 +37,24 @@ export class ChallengeDataService {
 
   /** cleaning: the hidden true labels of the pool, row for row. For workers only. */
   clean(version: ChallengeVersion): Promise<Dataset | undefined> {
-    const key = version.dataKeys.clean;
-    if (!key) return Promise.resolve(undefined);
-    return cached(this.cleans, version.id, async () => parseDataset(await this.storage.get(key), 'clean', version.spec.data.labels));
+    return this.load(version, 'clean');
   }
 
   /** The public dev split, when the challenge has one. */
   dev(version: ChallengeVersion): Promise<Dataset | undefined> {
-    const key = version.dataKeys.dev;
-    if (!key) return Promise.resolve(undefined);
-    return cached(this.devs, version.id, async () => parseDataset(await this.storage.get(key), 'dev', version.spec.data.labels));
+    return this.load(version, 'dev');
   }
 
   /** The hidden test set: for workers only. */
-  test(version: ChallengeVersion): Promise<Dataset> {
-    return cached(this.tests, version.id, async () =>
-      parseDataset(await this.storage.get(version.dataKeys.test), 'test', version.spec.data.labels),
-    );
+  async test(version: ChallengeVersion): Promise<Dataset> {
+    return (await this.load(version, 'test'))!;
+  }
+
+  /** A data file of the version, parsed once; undefined when the version has none of that kind. */
+  private load(version: ChallengeVersion, which: 'test' | 'clean' | 'dev'): Promise<Dataset | undefined> {
+    const key = version.dataKeys[which];
+    if (!key) return Promise.resolve(undefined);
+    return cached(this.others, `${version.id}:${which}`, async () => parseDataset(await this.storage.get(key), which, version.spec.data.labels));
   }
 }
 

@@ -11,11 +11,7 @@ export class EvaluationQueue {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
-  queueFor(_resourceClass: 'cpu' = 'cpu'): QueueName {
-    return QUEUES.evaluateCpu;
-  }
-
-  async enqueue(submissionId: string, queueName: QueueName = this.queueFor()): Promise<void> {
+  async enqueue(submissionId: string, queueName: QueueName = QUEUES.evaluateCpu): Promise<void> {
     const data = JOBS.evaluateSubmission.payload.parse({ submissionId });
     await this.backend
       .queue(queueName)
@@ -23,13 +19,13 @@ export class EvaluationQueue {
   }
 
   /** The job's state, or 'missing' when the queue has no such job (e.g. after a Redis flush). */
-  async jobState(submissionId: string, queueName: QueueName = this.queueFor()): Promise<string> {
+  async jobState(submissionId: string, queueName: QueueName = QUEUES.evaluateCpu): Promise<string> {
     const job = await this.backend.queue(queueName).getJob(evaluationJobId(submissionId));
     return job ? await job.getState() : 'missing';
   }
 
   /** Puts a fresh job in place of a finished or missing one. */
-  async requeue(submissionId: string, queueName: QueueName = this.queueFor()): Promise<void> {
+  async requeue(submissionId: string, queueName: QueueName = QUEUES.evaluateCpu): Promise<void> {
     const job = await this.backend.queue(queueName).getJob(evaluationJobId(submissionId));
     if (job) await job.remove().catch(() => undefined);
     await this.enqueue(submissionId, queueName);

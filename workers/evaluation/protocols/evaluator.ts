@@ -21,8 +21,18 @@ export interface EvaluationContext {
   test: Dataset;
   /** cleaning: the hidden true labels of the pool, row for row. */
   clean?: Dataset;
-  /** Trains the challenge's fixed model on `set` (off the event loop) and predicts the test set. */
-  train(set: TrainingSet): Promise<TrainResult>;
+  /** The public dev split, when the challenge has one: `train` then predicts it too. */
+  dev?: Dataset;
+  /**
+   * Trains the challenge's fixed model on `set` (off the event loop) and predicts the test
+   * set, and with `dev` the dev split from the same model.
+   */
+  train(set: TrainingSet): Promise<Trained>;
+}
+
+export interface Trained extends TrainResult {
+  /** Predictions for `dev`, when the context has it. */
+  devPredictions?: Int32Array;
 }
 
 export interface Evaluation {
