@@ -2,6 +2,7 @@
 export interface ErrorDetail {
   line?: number;
   field?: string;
+  file?: string;
   message: string;
 }
 
