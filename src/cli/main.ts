@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { createApi } from '../api.js';
 import { onShutdown, resolveDatabase, StartupError, type Database } from '../core/bootstrap.js';
@@ -15,6 +15,7 @@ import { AppError } from '../core/errors/app-error.js';
 import { createLogger, NestPinoLogger } from '../core/logger/logger.js';
 import { ROLES, type Role } from '../modules/accounts/account.entity.js';
 import { AccountsService } from '../modules/accounts/accounts.service.js';
+import { BundleError } from '../modules/challenges/challenge-bundle.loader.js';
 import { ChallengesService } from '../modules/challenges/challenges.service.js';
 import { CliModule } from './cli.module.js';
 import { ApiClient, CliError, formatDetails } from './api-client.js';
@@ -184,10 +185,14 @@ accountsCmd
 
 program
   .command('score <file>')
-  .description("score a submission offline on the challenge's public dev split, exactly as the server computes its dev_* metrics (no server needed)")
+  .description(
+    "score a submission offline on the challenge's public dev split, exactly as the server computes its dev_* metrics (no server needed); " +
+      'organizers holding the hidden files can score on the test split, exactly as the server ranks',
+  )
   .requiredOption('--challenge <slug-or-folder>', 'a bundle folder, or a slug under CHALLENGES_DIR (default ./challenges)')
+  .addOption(new Option('--split <split>', 'dev: the public dev split; test: the hidden test set (needs the whole bundle)').choices(['dev', 'test']).default('dev'))
   .option('--json', 'print JSON')
-  .action(async (file: string, opts: { challenge: string; json?: boolean }) => {
+  .action(async (file: string, opts: { challenge: string; split: 'dev' | 'test'; json?: boolean }) => {
     const { scoreOffline } = await import('../../workers/evaluation/offline-scorer.js');
     const dir = existsSync(join(opts.challenge, 'challenge.yaml')) ? opts.challenge : join(process.env.CHALLENGES_DIR ?? 'challenges', opts.challenge);
     if (!existsSync(join(dir, 'challenge.yaml'))) throw new CliError(`no challenge bundle at ${dir} (expected ${join(dir, 'challenge.yaml')})`);
@@ -196,18 +201,19 @@ program
     });
     let result;
     try {
-      result = await scoreOffline(dir, bytes);
+      result = await scoreOffline(dir, bytes, opts.split);
     } catch (e) {
       if (e instanceof AppError) {
         throw new CliError(`${e.message}${formatDetails(e.details)}`);
       }
+      if (e instanceof BundleError) throw new CliError(e.message);
       throw e;
     }
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
-    process.stdout.write(`${result.challenge} v${result.version}, dev split, trainer ${result.trainer.name} ${result.trainer.version}\n`);
+    process.stdout.write(`${result.challenge} v${result.version}, ${result.split} split, trainer ${result.trainer.name} ${result.trainer.version}\n`);
     for (const [name, value] of Object.entries(result.metrics)) {
       process.stdout.write(`${name === result.metric ? '* ' : '  '}${name} = ${value}\n`);
     }

@@ -82,7 +82,7 @@ describe('publishing challenge bundles', () => {
     expect((await publish()).published).toEqual([{ slug: 'digits-selection', version: 2, outcome: 'new_version' }]);
     const described = await app.get(ChallengesService).describe('digits-selection');
     expect(described.version).toBe(2);
-    expect(described.model.params.C).toBe(0.5);
+    expect(described.model).toMatchObject({ kind: 'logreg', params: { C: 0.5 }, seedInvariant: true });
   });
 
   it('refuses going back to an older version', async () => {

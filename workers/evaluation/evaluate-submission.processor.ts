@@ -8,11 +8,11 @@ import { LOGGER } from '../../src/core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../src/core/storage/storage.port.js';
 import { ChallengeDataService } from '../../src/modules/challenges/challenge-data.service.js';
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
-import { validatorFor } from '../../src/modules/protocols/protocol.js';
+import { protocolFor } from '../../src/modules/protocols/registry.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { TrainingPool } from '../trainers/training-pool.js';
-import { evaluatorFor, type Trained, type TrainingSet } from './protocols/evaluator.js';
-import type { Dataset } from '../../src/modules/challenges/dataset.js';
+import { evaluateSeeds, type FitRequest } from './protocols/evaluator.js';
+import { evaluatorFor } from './protocols/registry.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
@@ -46,16 +46,12 @@ export class EvaluateSubmissionProcessor {
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const [pool, test, clean, dev, bytes] = await Promise.all([
-      this.data.pool(version),
-      this.data.test(version),
-      this.data.clean(version),
-      this.data.dev(version),
-      this.storage.get(submission.fileKey),
-    ]);
+    const protocol = protocolFor(spec);
+    const data = this.data.files(version);
+    const bytes = await this.storage.get(submission.fileKey);
     let parsed: unknown;
     try {
-      parsed = validatorFor(spec).validate(bytes, { spec, pool });
+      parsed = await protocol.validate(bytes, spec, data);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       await this.submissions.markFailed(submissionId, 'invalid_submission', e.message, e.details);
@@ -64,19 +60,11 @@ export class EvaluateSubmissionProcessor {
     }
 
     const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
-    // One training predicts the test set and, after it, the dev split.
-    const targets = dev ? concatRows(test, dev) : { x: test.features, n: test.n };
-    const train = async (set: TrainingSet): Promise<Trained> => {
-      const trained = await this.training.run(
-        { trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: targets },
-        deadline,
-      );
-      if (!dev) return trained;
-      return { ...trained, predictions: trained.predictions.subarray(0, test.n), devPredictions: trained.predictions.subarray(test.n) };
-    };
+    const fit = (req: FitRequest) =>
+      this.training.run({ model: req.model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }, deadline);
     let result;
     try {
-      result = await evaluatorFor(spec).evaluate(parsed, { spec, pool, test, clean, dev, train });
+      result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit });
     } catch (e) {
       if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);
@@ -86,7 +74,7 @@ export class EvaluateSubmissionProcessor {
       throw e;
     }
     const metrics = result.metrics;
-    const metric = spec.metric.name;
+    const { metric } = protocol.ranking(spec);
     await this.submissions.recordScore(submission, {
       metric,
       value: metrics[metric],
@@ -101,12 +89,4 @@ export class EvaluateSubmissionProcessor {
     );
     return 'scored';
   }
-}
-
-/** The features of `a` then `b` (same columns), as one row-major block. */
-function concatRows(a: Dataset, b: Dataset): { x: Float64Array; n: number } {
-  const x = new Float64Array((a.n + b.n) * a.d);
-  x.set(a.features, 0);
-  x.set(b.features, a.n * a.d);
-  return { x, n: a.n + b.n };
 }

@@ -1,47 +1,57 @@
-import { loadPublicBundle } from '../../src/modules/challenges/challenge-bundle.loader.js';
-import type { ChallengeSpec } from '../../src/modules/challenges/challenge-bundle.schema.js';
-import { toPoolData } from '../../src/modules/challenges/challenge-data.service.js';
-import { parseDataset } from '../../src/modules/challenges/dataset.js';
-import { validatorFor } from '../../src/modules/protocols/protocol.js';
+import { loadBundle, loadPublicBundle } from '../../src/modules/challenges/challenge-bundle.loader.js';
+import { filesInMemory, MissingDataFile } from '../../src/modules/challenges/challenge-data.service.js';
+import { protocolFor } from '../../src/modules/protocols/registry.js';
 import { StartupError } from '../../src/core/errors/startup-error.js';
 import type { TrainerRef } from '../trainers/trainer.js';
 import { TrainingPool } from '../trainers/training-pool.js';
-import { evaluatorFor } from './protocols/evaluator.js';
+import { evaluateSeeds } from './protocols/evaluator.js';
+import { evaluatorFor } from './protocols/registry.js';
 
 export interface OfflineScore {
   challenge: string;
   version: number;
-  /** The dev-split metrics, named as the server names them (`dev_<metric>`). */
+  /** The metrics, named as the server names them (`dev_<metric>` for the dev split). */
   metrics: Record<string, number>;
   metric: string;
+  split: 'dev' | 'test';
   trainer: TrainerRef;
 }
 
 /**
- * Scores a submission file on a challenge's public dev split, with no server: the same
- * validator, evaluator and trainer as the worker, so the server's `dev_*` metrics for the
- * same file and challenge version are identical.
+ * Scores a submission file with no server: the same validator, evaluator and trainer as
+ * the worker. On `dev` (the default) it reads only the bundle's public files, so the
+ * server's `dev_*` metrics for the same file and challenge version are identical. On
+ * `test` it needs the whole bundle, hidden files included (organizers measuring
+ * baselines), and gives exactly the server's score.
  */
-export async function scoreOffline(bundleDir: string, file: Buffer): Promise<OfflineScore> {
-  const bundle = await loadPublicBundle(bundleDir);
-  const spec: ChallengeSpec = bundle.spec;
-  if (!bundle.dev) {
-    throw new StartupError(`${spec.slug} declares no public dev split (data.dev in challenge.yaml), so it cannot be scored offline`);
-  }
-  const pool = toPoolData(parseDataset(bundle.pool, 'pool', spec.data.labels));
-  const dev = parseDataset(bundle.dev, 'dev', spec.data.labels);
-  const parsed = validatorFor(spec).validate(file, { spec, pool });
+export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev' | 'test' = 'dev'): Promise<OfflineScore> {
+  const bundle = split === 'dev' ? await loadPublicBundle(bundleDir) : await loadBundle(bundleDir);
+  const { spec } = bundle;
+  const protocol = protocolFor(spec);
+  const data = filesInMemory(bundle.files);
   const training = new TrainingPool({ threads: 1 });
   try {
-    const result = await evaluatorFor(spec).evaluate(parsed, {
+    const parsed = await protocol.validate(file, spec, data);
+    const result = await evaluateSeeds(evaluatorFor(spec), parsed, {
       spec,
-      pool,
-      test: dev,
-      train: (set) =>
-        training.run({ trainer: spec.model.kind, params: spec.model.params, classes: spec.data.labels.length, train: set, test: { x: dev.features, n: dev.n } }),
+      data,
+      scoring: split,
+      fit: (req) => training.run({ model: req.model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }),
     });
-    const metrics = Object.fromEntries(Object.entries(result.metrics).map(([name, value]) => [`dev_${name}`, value]));
-    return { challenge: spec.slug, version: spec.version, metrics, metric: `dev_${spec.metric.name}`, trainer: result.trainer };
+    const { metric } = protocol.ranking(spec);
+    const prefix = split === 'dev' ? 'dev_' : '';
+    const metrics = Object.fromEntries(Object.entries(result.metrics).map(([name, value]) => [`${prefix}${name}`, value]));
+    return { challenge: spec.slug, version: spec.version, metrics, metric: `${prefix}${metric}`, split, trainer: result.trainer };
+  } catch (e) {
+    if (e instanceof MissingDataFile) {
+      const role = e.role.split('.').at(-1);
+      throw new StartupError(
+        role === 'dev'
+          ? `${spec.slug} declares no public dev split (data.dev in challenge.yaml), so it cannot be scored offline; organizers holding the hidden files can use --split test`
+          : `${spec.slug} cannot be scored on its public files: scoring needs "${e.role}", which is hidden; organizers holding it can use --split test`,
+      );
+    }
+    throw e;
   } finally {
     await training.close();
   }

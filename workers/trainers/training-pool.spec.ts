@@ -9,8 +9,8 @@ function request(n: number, d: number, classes: number, seed: number): TrainRequ
   const x = Float64Array.from({ length: n * d }, () => ((next() % 2001) - 1000) / 500);
   const y = Int32Array.from({ length: n }, (_, i) => (x[i * d] > 0 ? 1 : 0) + (x[i * d + 1] > 0.5 ? 2 : 0));
   return {
-    trainer: 'logreg',
-    params: { C: 1, maxIter: 200, tol: 1e-4 },
+    model: { kind: 'logreg', params: { C: 1, maxIter: 200, tol: 1e-4 } },
+    seed: 0,
     classes,
     train: { x, y, n, d },
     test: { x: x.slice(0, 40 * d), n: 40 },

@@ -13,7 +13,7 @@ const trainResultSchema = z.object({
   iterations: z.number().int().nonnegative(),
   converged: z.boolean(),
   diagnostics: z.object({
-    status: z.enum(['converged-gradient', 'converged-function', 'max-iterations', 'max-evaluations', 'line-search-failed']),
+    status: z.enum(['converged-gradient', 'converged-function', 'max-iterations', 'max-evaluations', 'line-search-failed', 'epochs-done']),
     evaluations: z.number().int().nonnegative(),
     objective: z.number(),
     trainMs: z.number().nonnegative(),

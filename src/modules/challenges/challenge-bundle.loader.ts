@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { type ChallengeSpec, ChallengeSpecSchema, scoringPart } from './challenge-bundle.schema.js';
+import { protocolFor } from '../protocols/registry.js';
+import type { DataFile } from '../protocols/protocol.js';
+import { type ChallengeSpec, ChallengeSpecSchema } from './challenge-bundle.schema.js';
 import type { DataSummary } from './challenge-version.entity.js';
-import { DatasetError, parseDataset } from './dataset.js';
+import { type Dataset, DatasetError, parseDataset } from './dataset.js';
 
 /** A problem with a bundle, said so that its author can fix it: the file, the place, what. */
 export class BundleError extends Error {
@@ -20,8 +22,8 @@ export class BundleError extends Error {
 export interface LoadedBundle {
   dir: string;
   spec: ChallengeSpec;
-  /** `clean`: the cleaning protocol's hidden true labels. */
-  files: { pool: Buffer; test: Buffer; clean?: Buffer; dev?: Buffer };
+  /** Every data file the spec names, read, in the protocol's order. */
+  files: { file: DataFile; bytes: Buffer }[];
   contentHash: string;
   summary: DataSummary;
 }
@@ -79,78 +81,35 @@ async function readDataFile(dir: string, ref: string, readUri?: ReadUri): Promis
 export async function loadBundle(dir: string, readUri?: ReadUri): Promise<LoadedBundle> {
   const name = basename(dir);
   const spec = await readSpec(dir);
-  const read = (ref: string) => readDataFile(dir, ref, readUri);
-  const devRef = spec.protocol === 'selection' ? spec.data.dev : undefined;
-  const [pool, test, clean, dev] = await Promise.all([
-    read(spec.data.pool),
-    read(spec.data.test),
-    spec.protocol === 'cleaning' ? read(spec.data.clean) : Promise.resolve(undefined),
-    devRef ? read(devRef) : Promise.resolve(undefined),
-  ]);
+  const protocol = protocolFor(spec);
+  const declared = protocol.dataFiles(spec);
+  const files = await Promise.all(declared.map(async (file) => ({ file, bytes: await readDataFile(dir, file.ref, readUri) })));
 
   const problems: string[] = [];
-  const parse = (bytes: Buffer, ref: string) => {
+  const parsed = new Map<string, Dataset>();
+  const byRef = new Map<string, Dataset>();
+  for (const { file, bytes } of files) {
     try {
-      return parseDataset(bytes, ref, spec.data.labels);
+      const key = `${file.ref}\n${file.labels.join('\n')}`;
+      const ds = byRef.get(key) ?? parseDataset(bytes, file.ref, file.labels);
+      byRef.set(key, ds);
+      parsed.set(file.role, ds);
     } catch (e) {
-      if (e instanceof DatasetError) {
-        problems.push(e.message);
-        return null;
-      }
-      throw e;
-    }
-  };
-  const poolSet = parse(pool, spec.data.pool);
-  const testSet = parse(test, spec.data.test);
-  if (testSet && !testSet.labeled) problems.push(`${spec.data.test}: the test set needs a "label" column`);
-  if (poolSet && testSet && poolSet.featureNames.join(',') !== testSet.featureNames.join(',')) {
-    problems.push(`${spec.data.pool} and ${spec.data.test} must have the same feature columns in the same order`);
-  }
-  let devRows: number | undefined;
-  if (devRef && dev && poolSet) {
-    const devSet = parse(dev, devRef);
-    devRows = devSet?.n;
-    if (devSet && !devSet.labeled) problems.push(`${devRef}: the dev split needs a "label" column`);
-    if (devSet && devSet.featureNames.join(',') !== poolSet.featureNames.join(',')) {
-      problems.push(`${spec.data.pool} and ${devRef} must have the same feature columns in the same order`);
+      if (!(e instanceof DatasetError)) throw e;
+      problems.push(e.message);
     }
   }
-  if (spec.protocol === 'selection' && poolSet && spec.budget.maxItems > poolSet.n) {
-    problems.push(`budget.maxItems (${spec.budget.maxItems}) is larger than the pool (${poolSet.n} rows)`);
-  }
-  if (spec.protocol === 'cleaning' && clean && poolSet) {
-    if (!poolSet.labeled) problems.push(`${spec.data.pool}: the noisy training set needs a "label" column`);
-    const cleanSet = parse(clean, spec.data.clean);
-    if (cleanSet) {
-      if (!cleanSet.labeled) problems.push(`${spec.data.clean}: needs a "label" column (the true labels)`);
-      const same = cleanSet.n === poolSet.n && cleanSet.ids.every((id, i) => id === poolSet.ids[i]);
-      if (!same) problems.push(`${spec.data.clean} must list exactly the ids of ${spec.data.pool}, in the same order`);
-    }
-  }
-  if (problems.length > 0 || !poolSet || !testSet) throw new BundleError(name, problems);
-
-  const poolClassCounts: Record<string, number> = {};
-  if (poolSet.labeled) {
-    for (const label of spec.data.labels) poolClassCounts[label] = 0;
-    for (const y of poolSet.labels) poolClassCounts[spec.data.labels[y]]++;
-  }
-  return {
-    dir,
-    spec,
-    files: { pool, test, clean, dev },
-    contentHash: contentHash(spec, pool, test, clean, dev),
-    summary: { poolRows: poolSet.n, testRows: testSet.n, features: poolSet.d, poolLabeled: poolSet.labeled, poolClassCounts, devRows },
-  };
+  if (problems.length > 0) throw new BundleError(name, problems);
+  const checked = protocol.checkData(spec, parsed);
+  if (checked.problems.length > 0) throw new BundleError(name, checked.problems);
+  return { dir, spec, files, contentHash: contentHash(spec, files.map((f) => f.bytes)), summary: checked.summary };
 }
 
-/** SHA-256 over what decides a score: the data bytes, the labels, the model, the metric (and the cleaning settings). */
-export function contentHash(spec: ChallengeSpec, pool: Buffer, test: Buffer, clean?: Buffer, dev?: Buffer): string {
+/** SHA-256 over what decides a score: the protocol's scoring settings and every data file's bytes. */
+export function contentHash(spec: ChallengeSpec, files: readonly Buffer[]): string {
   const h = createHash('sha256');
-  h.update(canonicalJson(scoringPart(spec)));
-  h.update(createHash('sha256').update(pool).digest());
-  h.update(createHash('sha256').update(test).digest());
-  if (clean) h.update(createHash('sha256').update(clean).digest());
-  if (dev) h.update(createHash('sha256').update(dev).digest());
+  h.update(canonicalJson(protocolFor(spec).scoringPart(spec)));
+  for (const bytes of files) h.update(createHash('sha256').update(bytes).digest());
   return h.digest('hex');
 }
 
@@ -166,16 +125,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The public part of a bundle (no test set, no hidden labels): what the offline scorer needs. */
+/** The public part of a bundle (no hidden file): what the offline scorer needs. */
 export interface PublicBundle {
   spec: ChallengeSpec;
-  pool: Buffer;
-  dev?: Buffer;
+  /** The public data files, read. */
+  files: { file: DataFile; bytes: Buffer }[];
 }
 
-/** Reads a bundle folder's challenge.yaml, pool and dev split only; the hidden files may be absent. */
+/** Reads a bundle folder's challenge.yaml and public data files only; the hidden files may be absent. */
 export async function loadPublicBundle(dir: string): Promise<PublicBundle> {
   const spec = await readSpec(dir);
-  const devRef = spec.protocol === 'selection' ? spec.data.dev : undefined;
-  return { spec, pool: await readDataFile(dir, spec.data.pool), dev: devRef ? await readDataFile(dir, devRef) : undefined };
+  const declared = protocolFor(spec).dataFiles(spec).filter((f) => !f.hidden);
+  return { spec, files: await Promise.all(declared.map(async (file) => ({ file, bytes: await readDataFile(dir, file.ref) }))) };
 }

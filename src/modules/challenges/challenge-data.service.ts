@@ -1,61 +1,64 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
-import type { PoolIndex } from '../protocols/selection.protocol.js';
+import type { ChallengeData } from '../protocols/protocol.js';
+import { protocolFor } from '../protocols/registry.js';
 import type { ChallengeVersion } from './challenge-version.entity.js';
 import { type Dataset, parseDataset } from './dataset.js';
 
-export interface PoolData {
-  pool: Dataset;
-  index: PoolIndex;
-}
-
-const MAX_CACHED = 8;
-
-/** A pool and its id index. */
-export function toPoolData(pool: Dataset): PoolData {
-  const rowById = new Map<string, number>();
-  pool.ids.forEach((id, row) => rowById.set(id, row));
-  return { pool, index: { rowById, labels: pool.labels, labeled: pool.labeled } };
-}
+const MAX_CACHED = 16;
 
 /**
- * Loads a challenge version's data from storage once and keeps it in memory. A version's
- * data never changes (a change makes a new version), so entries need no invalidation.
+ * Loads a challenge version's data files from storage once and keeps them in memory. A
+ * version's data never changes (a change makes a new version), so entries need no
+ * invalidation.
  */
 @Injectable()
 export class ChallengeDataService {
-  private readonly pools = new Map<string, Promise<PoolData>>();
-  private readonly others = new Map<string, Promise<Dataset | undefined>>();
+  private readonly parsed = new Map<string, Promise<Dataset>>();
 
   constructor(@Inject(STORAGE) private readonly storage: StoragePort) {}
 
-  pool(version: ChallengeVersion): Promise<PoolData> {
-    return cached(this.pools, version.id, async () =>
-      toPoolData(parseDataset(await this.storage.get(version.dataKeys.pool), 'pool', version.spec.data.labels)),
-    );
+  /** Every data file of the version, hidden ones included: for validation and workers, never for responses. */
+  files(version: ChallengeVersion): ChallengeData {
+    const declared = new Map(protocolFor(version.spec).dataFiles(version.spec).map((f) => [f.role, f]));
+    const keyOf = (role: string) => {
+      const key = version.dataKeys[role];
+      const file = declared.get(role);
+      if (!key || !file) throw new Error(`challenge ${version.spec.slug} v${version.version} has no data file "${role}"`);
+      return { key, file };
+    };
+    return {
+      has: (role) => declared.has(role) && version.dataKeys[role] !== undefined,
+      get: (role) => {
+        const { key, file } = keyOf(role);
+        return cached(this.parsed, `${key}\n${file.labels.join('\n')}`, async () => parseDataset(await this.storage.get(key), role, file.labels));
+      },
+    };
   }
+}
 
-  /** cleaning: the hidden true labels of the pool, row for row. For workers only. */
-  clean(version: ChallengeVersion): Promise<Dataset | undefined> {
-    return this.load(version, 'clean');
+/** Scoring needs a data file the caller does not have (a hidden one, offline). */
+export class MissingDataFile extends Error {
+  constructor(readonly role: string) {
+    super(`no data file "${role}"`);
+    this.name = 'MissingDataFile';
   }
+}
 
-  /** The public dev split, when the challenge has one. */
-  dev(version: ChallengeVersion): Promise<Dataset | undefined> {
-    return this.load(version, 'dev');
-  }
-
-  /** The hidden test set: for workers only. */
-  async test(version: ChallengeVersion): Promise<Dataset> {
-    return (await this.load(version, 'test'))!;
-  }
-
-  /** A data file of the version, parsed once; undefined when the version has none of that kind. */
-  private load(version: ChallengeVersion, which: 'test' | 'clean' | 'dev'): Promise<Dataset | undefined> {
-    const key = version.dataKeys[which];
-    if (!key) return Promise.resolve(undefined);
-    return cached(this.others, `${version.id}:${which}`, async () => parseDataset(await this.storage.get(key), which, version.spec.data.labels));
-  }
+/** Files given in memory (the offline scorer's bundle folder), parsed on first use. */
+export function filesInMemory(files: { file: { role: string; labels: readonly string[] }; bytes: Buffer }[]): ChallengeData {
+  const byRole = new Map(files.map((f) => [f.file.role, f]));
+  const parsed = new Map<string, Dataset>();
+  return {
+    has: (role) => byRole.has(role),
+    get: async (role) => {
+      const entry = byRole.get(role);
+      if (!entry) throw new MissingDataFile(role);
+      let ds = parsed.get(role);
+      if (!ds) parsed.set(role, (ds = parseDataset(entry.bytes, role, entry.file.labels)));
+      return ds;
+    },
+  };
 }
 
 function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {

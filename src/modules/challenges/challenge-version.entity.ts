@@ -2,14 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Challenge } from './challenge.entity.js';
 import type { ChallengeSpec } from './challenge-bundle.schema.js';
 
-export interface ChallengeDataKeys {
-  pool: string;
-  test: string;
-  /** cleaning: the hidden true labels of the pool. */
-  clean?: string;
-  /** selection: the public dev split. */
-  dev?: string;
-}
+/** Where each data file of the version is stored, by role ("pool", "test", "seller:atelier"…). */
+export type ChallengeDataKeys = Record<string, string>;
 
 /** One published version of a challenge: its validated spec and where its data lives. */
 @Entity({ name: 'challenge_versions' })
@@ -49,12 +43,5 @@ export class ChallengeVersion {
   updatedAt!: Date;
 }
 
-export interface DataSummary {
-  poolRows: number;
-  testRows: number;
-  features: number;
-  poolLabeled: boolean;
-  poolClassCounts: Record<string, number>;
-  /** Rows of the public dev split, when there is one. */
-  devRows?: number;
-}
+/** Public facts about a version's data (row counts, class histograms…), as its protocol's checkData gives them. */
+export type DataSummary = { [key: string]: string | number | boolean | null | object | undefined };

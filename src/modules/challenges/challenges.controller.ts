@@ -31,7 +31,13 @@ export class ChallengesController {
     return this.send(slug, 'dev', res);
   }
 
-  private async send(slug: string, which: 'pool' | 'dev', res: Response): Promise<void> {
+  /** Any public data file of the challenge by role, as listed under `files` on its page. */
+  @Get(':slug/files/:role')
+  file(@Param('slug') slug: string, @Param('role') role: string, @Res() res: Response): Promise<void> {
+    return this.send(slug, role, res);
+  }
+
+  private async send(slug: string, which: string, res: Response): Promise<void> {
     const file = await this.challenges.publicFile(slug, which);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);

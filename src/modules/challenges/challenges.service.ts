@@ -3,7 +3,8 @@ import { extname } from 'node:path';
 import type { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
-import { metricDirection } from './challenge-bundle.schema.js';
+import { protocolFor } from '../protocols/registry.js';
+import { seedsOf } from './spec-parts.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
 import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
 import { Challenge } from './challenge.entity.js';
@@ -68,19 +69,10 @@ export class ChallengesService {
   private async insertVersion(em: EntityManager, challenge: Challenge, bundle: LoadedBundle): Promise<void> {
     const { spec } = bundle;
     const prefix = `challenges/${spec.slug}/v${spec.version}-${bundle.contentHash.slice(0, 12)}`;
-    const dataKeys: ChallengeDataKeys = {
-      pool: `${prefix}/pool${dataExtension(spec.data.pool)}`,
-      test: `${prefix}/test${dataExtension(spec.data.test)}`,
-    };
-    await this.storage.put(dataKeys.pool, bundle.files.pool);
-    await this.storage.put(dataKeys.test, bundle.files.test);
-    if (spec.protocol === 'selection' && spec.data.dev && bundle.files.dev) {
-      dataKeys.dev = `${prefix}/dev${dataExtension(spec.data.dev)}`;
-      await this.storage.put(dataKeys.dev, bundle.files.dev);
-    }
-    if (spec.protocol === 'cleaning' && bundle.files.clean) {
-      dataKeys.clean = `${prefix}/clean${dataExtension(spec.data.clean)}`;
-      await this.storage.put(dataKeys.clean, bundle.files.clean);
+    const dataKeys: ChallengeDataKeys = {};
+    for (const { file, bytes } of bundle.files) {
+      dataKeys[file.role] = `${prefix}/${file.role}${dataExtension(file.ref)}`;
+      await this.storage.put(dataKeys[file.role], bytes);
     }
     await em.insert(ChallengeVersion, {
       challengeId: challenge.id,
@@ -118,6 +110,9 @@ export class ChallengesService {
   async describe(slug: string) {
     const { challenge, version } = await this.get(slug);
     const { spec, dataSummary } = version;
+    const protocol = protocolFor(spec);
+    const { seeds, invariant } = seedsOf(spec.model);
+    const publicFiles = protocol.dataFiles(spec).filter((f) => !f.hidden && version.dataKeys[f.role]);
     return {
       slug: challenge.slug,
       title: challenge.title,
@@ -126,54 +121,22 @@ export class ChallengesService {
       status: challenge.status,
       version: version.version,
       publishedAt: version.publishedAt,
-      labels: spec.data.labels,
-      data: {
-        poolRows: dataSummary.poolRows,
-        testRows: dataSummary.testRows,
-        features: dataSummary.features,
-        poolLabeled: dataSummary.poolLabeled,
-        poolClassCounts: dataSummary.poolClassCounts,
-        devRows: dataSummary.devRows ?? null,
-      },
-      model: { kind: spec.model.kind, params: spec.model.params },
-      ...(spec.protocol === 'selection'
-        ? {
-            budget: spec.budget,
-            metric: { name: spec.metric.name, direction: metricDirection(spec.metric.name), positiveLabel: spec.metric.positiveLabel },
-            submissionFormat: {
-              contentType: 'text/csv',
-              field: 'file',
-              header: dataSummary.poolLabeled ? ['id'] : ['id', 'label'],
-              maxItems: spec.budget.maxItems,
-              maxFileBytes: spec.limits.maxFileBytes,
-              description: dataSummary.poolLabeled
-                ? `A UTF-8 CSV with the header "id" and one pool id per line, at most ${spec.budget.maxItems} ids, no duplicates.`
-                : `A UTF-8 CSV with the header "id,label", one pool id and its label per line, at most ${spec.budget.maxItems} rows.`,
-            },
-          }
-        : {
-            cleaning: spec.cleaning,
-            metric: { name: spec.metric.name, direction: metricDirection(spec.metric.name) },
-            submissionFormat: {
-              contentType: 'text/csv',
-              field: 'file',
-              header: ['id'],
-              maxItems: dataSummary.poolRows,
-              maxFileBytes: spec.limits.maxFileBytes,
-              description: `A UTF-8 CSV with the header "id" and every one of the ${dataSummary.poolRows} pool ids exactly once, the label you would check first on the first line.`,
-            },
-          }),
+      labels: 'data' in spec ? spec.data.labels : undefined,
+      model: { kind: spec.model.kind, params: spec.model.params, seeds: invariant ? null : seeds, seedInvariant: invariant },
+      files: publicFiles.map((f) => ({ role: f.role, url: `/api/v1/challenges/${challenge.slug}/files/${f.role}` })),
+      ...protocol.describe(spec, dataSummary),
       phases: [],
       limits: { maxFileBytes: spec.limits.maxFileBytes },
     };
   }
 
-  /** A public data file as stored (CSV, possibly gzip-compressed): the pool or the dev split. */
-  async publicFile(slug: string, which: 'pool' | 'dev'): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
+  /** A public data file as stored (CSV, possibly gzip-compressed): the pool, the dev split, a starter set… */
+  async publicFile(slug: string, role: string): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
     const { version } = await this.get(slug);
-    const key = version.dataKeys[which];
-    if (!key) throw AppError.notFound(`A ${which} split of challenge "${slug}"`);
-    return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-${which}.csv` };
+    const file = protocolFor(version.spec).dataFiles(version.spec).find((f) => f.role === role && !f.hidden);
+    const key = file && version.dataKeys[role];
+    if (!key) throw AppError.notFound(`A public file "${role}" of challenge "${slug}"`);
+    return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-${role}.csv` };
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { metricDirection } from '../challenges/challenge-bundle.schema.js';
+import { protocolFor } from '../protocols/registry.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import { LeaderboardsRepository } from './leaderboards.repository.js';
 import { rankLeaderboard } from './ranking.js';
@@ -13,12 +13,12 @@ export class LeaderboardsService {
 
   async get(slug: string) {
     const { challenge, version } = await this.challenges.get(slug);
-    const direction = metricDirection(version.spec.metric.name);
+    const { metric, direction } = protocolFor(version.spec).ranking(version.spec);
     const entries = rankLeaderboard(await this.leaderboards.bestPerParticipant(challenge.id, version.version, direction), direction);
     return {
       challenge: challenge.slug,
       version: version.version,
-      metric: version.spec.metric.name,
+      metric,
       direction,
       entries: entries.map((e) => ({
         rank: e.rank,

@@ -1,7 +1,28 @@
+import { z } from 'zod';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
+import { common, DataRef, Labels } from '../challenges/spec-parts.js';
 import { poolRow, readCsvUpload, throwProblems, truncate } from './csv-upload.js';
-import type { PoolIndex } from './selection.protocol.js';
-import type { PublicData, SubmissionValidator } from './protocol.js';
+import { describePool, type PoolSummary } from './pool-summary.js';
+import type { ProtocolDefinition } from './protocol.js';
+import { checkPoolData, poolFiles, poolIndex, type PoolIndex } from './selection.protocol.js';
+
+/**
+ * cleaning: the pool is a training set with noisy labels; `clean` (hidden) holds the true
+ * labels. A submission orders every pool id; see workers/evaluation/protocols/cleaning-score.ts.
+ */
+export const cleaningFields = {
+  protocol: z.literal('cleaning'),
+  data: z.strictObject({ pool: DataRef, clean: DataRef, test: DataRef, labels: Labels }),
+  cleaning: z
+    .strictObject({
+      steps: z.number().int().min(1).max(1000).default(100),
+      targetRatio: z.number().gt(0).max(1).default(0.95),
+    })
+    .prefault({}),
+  metric: z.strictObject({ name: z.literal('fraction_of_fixes') }).prefault({ name: 'fraction_of_fixes' }),
+};
+export const CleaningSpec = z.strictObject({ ...common, ...cleaningFields });
+export type CleaningChallengeSpec = z.infer<typeof CleaningSpec>;
 
 /** A valid cleaning order: every pool row exactly once, the first to fix first. */
 export interface CleaningOrder {
@@ -38,11 +59,38 @@ export function validateCleaningOrder(bytes: Buffer, pool: PoolIndex, maxFileByt
 }
 
 /** cleaning: an ordering of all noisy training ids; see workers/evaluation/protocols/cleaning-score.ts. */
-export const cleaningProtocol: SubmissionValidator<CleaningOrder> = {
-  protocol: 'cleaning',
-  validate(file: Buffer, { spec, pool }: PublicData): CleaningOrder {
-    if (spec.protocol !== 'cleaning') throw new Error(`cleaning validator given a ${spec.protocol} challenge`);
-    return validateCleaningOrder(file, pool.index, spec.limits.maxFileBytes);
+export const cleaningProtocol: ProtocolDefinition<CleaningChallengeSpec, CleaningOrder> = {
+  dataFiles: (spec) => [...poolFiles(spec), { role: 'clean', ref: spec.data.clean, labels: spec.data.labels, hidden: true }],
+  checkData(spec, data) {
+    const checked = checkPoolData(spec, data);
+    const pool = data.get('pool')!;
+    const clean = data.get('clean')!;
+    if (!pool.labeled) checked.problems.push(`${spec.data.pool}: the noisy training set needs a "label" column`);
+    if (!clean.labeled) checked.problems.push(`${spec.data.clean}: needs a "label" column (the true labels)`);
+    const same = clean.n === pool.n && clean.ids.every((id, i) => id === pool.ids[i]);
+    if (!same) checked.problems.push(`${spec.data.clean} must list exactly the ids of ${spec.data.pool}, in the same order`);
+    return checked;
+  },
+  scoringPart: (spec) => ({ protocol: spec.protocol, labels: spec.data.labels, model: spec.model, metric: spec.metric, cleaning: spec.cleaning }),
+  ranking: () => ({ metric: 'fraction_of_fixes', direction: 'minimize' }),
+  describe(spec, summary) {
+    const facts = summary as unknown as PoolSummary;
+    return {
+      data: describePool(facts),
+      cleaning: spec.cleaning,
+      metric: { name: spec.metric.name, direction: 'minimize' },
+      submissionFormat: {
+        contentType: 'text/csv',
+        field: 'file',
+        header: ['id'],
+        maxItems: facts.poolRows,
+        maxFileBytes: spec.limits.maxFileBytes,
+        description: `A UTF-8 CSV with the header "id" and every one of the ${facts.poolRows} pool ids exactly once, the label you would check first on the first line.`,
+      },
+    };
+  },
+  async validate(file, spec, data) {
+    return validateCleaningOrder(file, poolIndex(await data.get('pool')), spec.limits.maxFileBytes);
   },
   itemCount: (parsed) => parsed.order.length,
 };

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { AppError, type ErrorDetail } from '../../core/errors/app-error.js';
 
@@ -12,6 +13,10 @@ export interface CsvUploadRules {
   format: string;
   /** Said after a wrong header, e.g. why there is no label column. */
   headerHint?: string;
+  /** Accept a gzip-compressed file that inflates to at most this many bytes (otherwise gzip is refused). */
+  maxInflatedBytes?: number;
+  /** The longest line accepted (default MAX_LINE_CHARS). */
+  maxLineChars?: number;
 }
 
 export interface CsvRecord {
@@ -25,8 +30,10 @@ export interface CsvRecord {
  * binary, UTF-8, line length, header, CSV syntax (400). Returns the data records (without
  * the header) with their line numbers.
  */
-export function readCsvUpload(bytes: Buffer, rules: CsvUploadRules): CsvRecord[] {
+export function readCsvUpload(upload: Buffer, rules: CsvUploadRules): CsvRecord[] {
   const { format } = rules;
+  const maxLine = rules.maxLineChars ?? MAX_LINE_CHARS;
+  let bytes = upload;
   if (bytes.length > rules.maxFileBytes) {
     throw AppError.tooLarge(`The file is ${bytes.length} bytes; this challenge accepts at most ${rules.maxFileBytes} bytes`);
   }
@@ -34,7 +41,10 @@ export function readCsvUpload(bytes: Buffer, rules: CsvUploadRules): CsvRecord[]
     throw AppError.badRequest('empty_file', `The file is empty; expected ${format}`);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    throw AppError.badRequest('not_text', `The file is gzip-compressed; upload it uncompressed, as ${format}`);
+    if (rules.maxInflatedBytes === undefined) {
+      throw AppError.badRequest('not_text', `The file is gzip-compressed; upload it uncompressed, as ${format}`);
+    }
+    bytes = gunzipCapped(bytes, rules.maxInflatedBytes);
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
@@ -45,9 +55,9 @@ export function readCsvUpload(bytes: Buffer, rules: CsvUploadRules): CsvRecord[]
   const text = decodeUtf8(bytes);
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i].length > MAX_LINE_CHARS) {
-      throw AppError.badRequest('line_too_long', `Line ${i + 1} is ${lines[i].length} characters long; at most ${MAX_LINE_CHARS} are allowed`, [
-        { line: i + 1, message: `${lines[i].length} characters (limit ${MAX_LINE_CHARS})` },
+    if (lines[i].length > maxLine) {
+      throw AppError.badRequest('line_too_long', `Line ${i + 1} is ${lines[i].length} characters long; at most ${maxLine} are allowed`, [
+        { line: i + 1, message: `${lines[i].length} characters (limit ${maxLine})` },
       ]);
     }
   }
@@ -70,6 +80,19 @@ export function readCsvUpload(bytes: Buffer, rules: CsvUploadRules): CsvRecord[]
     throw AppError.badRequest('invalid_csv', `The file is not valid CSV: ${err.message}`, [{ line: err.lines, message: err.message }]);
   }
   return records.slice(1).map(({ record, info }) => ({ record, line: info.lines }));
+}
+
+/** Inflates a gzip upload, refusing (413) one that would inflate past `max` bytes: a gzip bomb stops there. */
+function gunzipCapped(bytes: Buffer, max: number): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: max });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw AppError.tooLarge(`The gzip-compressed file inflates to more than ${max} bytes, the most this challenge accepts`);
+    }
+    throw AppError.badRequest('invalid_gzip', `The file looks gzip-compressed but cannot be inflated (${err.message}); upload it uncompressed or re-compress it`);
+  }
 }
 
 export function truncate(s: string): string {

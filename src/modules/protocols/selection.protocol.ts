@@ -1,12 +1,69 @@
+import { z } from 'zod';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
+import type { Dataset } from '../challenges/dataset.js';
+import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, METRICS } from '../challenges/spec-parts.js';
 import { poolRow, readCsvUpload, throwProblems, truncate } from './csv-upload.js';
-import type { PublicData, SubmissionValidator } from './protocol.js';
+import { describePool, poolSummary, type PoolSummary } from './pool-summary.js';
+import { type DataFile, type ProtocolDefinition, sameFeatures } from './protocol.js';
+
+/** The fields of a selection challenge (or task) besides the common ones. */
+export const selectionFields = {
+  protocol: z.literal('selection'),
+  /** dev: an optional public split, labeled, that the offline scorer evaluates on. */
+  data: z.strictObject({ pool: DataRef, test: DataRef, dev: DataRef.optional(), labels: Labels }),
+  budget: z.strictObject({ maxItems: z.number().int().positive() }),
+  metric: ClassificationMetric,
+};
+
+/** selection: pick at most budget.maxItems pool rows; the model trains on them. */
+export const SelectionSpec = z.strictObject({ ...common, ...selectionFields }).superRefine(checkPositiveLabel);
+export type SelectionChallengeSpec = z.infer<typeof SelectionSpec>;
 
 /** What validation needs to know about the pool: which ids exist and their labels. */
 export interface PoolIndex {
   rowById: ReadonlyMap<string, number>;
   labels: Int32Array;
   labeled: boolean;
+}
+
+const indexes = new WeakMap<Dataset, PoolIndex>();
+
+/** The id index of a pool, built once per parsed pool. */
+export function poolIndex(pool: Dataset): PoolIndex {
+  let index = indexes.get(pool);
+  if (!index) {
+    const rowById = new Map<string, number>();
+    pool.ids.forEach((id, row) => rowById.set(id, row));
+    index = { rowById, labels: pool.labels, labeled: pool.labeled };
+    indexes.set(pool, index);
+  }
+  return index;
+}
+
+/** The data files of a pool-based challenge: pool and test, and dev when there is one. */
+export function poolFiles(spec: { data: { pool: string; test: string; dev?: string; labels: string[] } }): DataFile[] {
+  const { data } = spec;
+  const files: DataFile[] = [
+    { role: 'pool', ref: data.pool, labels: data.labels, hidden: false },
+    { role: 'test', ref: data.test, labels: data.labels, hidden: true },
+  ];
+  if (data.dev) files.push({ role: 'dev', ref: data.dev, labels: data.labels, hidden: false });
+  return files;
+}
+
+/** Checks shared by pool-based protocols: a labeled test (and dev), the same features everywhere. */
+export function checkPoolData(spec: { data: { pool: string; test: string; dev?: string; labels: string[] } }, data: ReadonlyMap<string, Dataset>) {
+  const problems: string[] = [];
+  const pool = { ds: data.get('pool')!, ref: spec.data.pool };
+  const test = { ds: data.get('test')!, ref: spec.data.test };
+  if (!test.ds.labeled) problems.push(`${test.ref}: the test set needs a "label" column`);
+  problems.push(...sameFeatures(pool, test));
+  const devSet = data.get('dev');
+  if (devSet && spec.data.dev) {
+    if (!devSet.labeled) problems.push(`${spec.data.dev}: the dev split needs a "label" column`);
+    problems.push(...sameFeatures(pool, { ds: devSet, ref: spec.data.dev }));
+  }
+  return { problems, summary: poolSummary(pool.ds, test.ds, spec.data.labels, devSet) };
 }
 
 export interface SelectionRules {
@@ -23,12 +80,36 @@ export interface Selection {
 
 export { MAX_LINE_CHARS } from './csv-upload.js';
 
-/** selection: a CSV of pool ids (with labels when the pool is unlabeled), at most budget.maxItems. */
-export const selectionProtocol: SubmissionValidator<Selection> = {
-  protocol: 'selection',
-  validate(file: Buffer, { spec, pool }: PublicData): Selection {
-    if (spec.protocol !== 'selection') throw new Error(`selection validator given a ${spec.protocol} challenge`);
-    return validateSelection(file, pool.index, {
+export const selectionProtocol: ProtocolDefinition<SelectionChallengeSpec, Selection> = {
+  dataFiles: poolFiles,
+  checkData(spec, data) {
+    const checked = checkPoolData(spec, data);
+    const pool = data.get('pool')!;
+    if (spec.budget.maxItems > pool.n) checked.problems.push(`budget.maxItems (${spec.budget.maxItems}) is larger than the pool (${pool.n} rows)`);
+    return checked;
+  },
+  scoringPart: (spec) => ({ protocol: spec.protocol, labels: spec.data.labels, model: spec.model, metric: spec.metric }),
+  ranking: (spec) => ({ metric: spec.metric.name, direction: METRICS[spec.metric.name].direction }),
+  describe(spec, summary) {
+    const facts = summary as unknown as PoolSummary;
+    return {
+      data: describePool(facts),
+      budget: spec.budget,
+      metric: { name: spec.metric.name, direction: METRICS[spec.metric.name].direction, positiveLabel: spec.metric.positiveLabel },
+      submissionFormat: {
+        contentType: 'text/csv',
+        field: 'file',
+        header: facts.poolLabeled ? ['id'] : ['id', 'label'],
+        maxItems: spec.budget.maxItems,
+        maxFileBytes: spec.limits.maxFileBytes,
+        description: facts.poolLabeled
+          ? `A UTF-8 CSV with the header "id" and one pool id per line, at most ${spec.budget.maxItems} ids, no duplicates.`
+          : `A UTF-8 CSV with the header "id,label", one pool id and its label per line, at most ${spec.budget.maxItems} rows.`,
+      },
+    };
+  },
+  async validate(file, spec, data) {
+    return validateSelection(file, poolIndex(await data.get('pool')), {
       labels: spec.data.labels,
       maxItems: spec.budget.maxItems,
       maxFileBytes: spec.limits.maxFileBytes,
@@ -36,7 +117,6 @@ export const selectionProtocol: SubmissionValidator<Selection> = {
   },
   itemCount: (selection) => selection.rows.length,
 };
-
 
 /**
  * Validates a selection file completely, before anything is stored or queued.

@@ -5,6 +5,12 @@ import { Submission } from './submission.entity.js';
 export interface ScoreDetails {
   /** cleaning: test accuracy after each checkpoint's number of fixes. */
   curve?: { fixes: number; fraction: number; accuracy: number }[];
+  /** A model trained with several seeds: each seed's metrics (the score is their mean). */
+  seeds?: { seed: number; metrics: Record<string, number> }[];
+  /** A multi-task challenge: each task's metrics and details, by task name. */
+  tasks?: Record<string, { metrics: Record<string, number>; details?: ScoreDetails }>;
+  /** acquisition: what the plan bought, per seller. */
+  purchase?: { seller: string; rows: number; cost: number }[];
 }
 
 /** A submission's score under one challenge version. Written once per (submission, version). */

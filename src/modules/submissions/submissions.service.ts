@@ -7,7 +7,7 @@ import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
-import { validatorFor } from '../protocols/protocol.js';
+import { protocolFor } from '../protocols/registry.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import type { Submission } from './submission.entity.js';
 import { SubmissionsRepository } from './submissions.repository.js';
@@ -39,13 +39,14 @@ export class SubmissionsService {
       throw AppError.badRequest('missing_file', 'No file: send the selection as multipart/form-data in the field "file"');
     }
     const { spec } = version;
-    const validator = validatorFor(spec);
-    const parsed = validator.validate(file.buffer, { spec, pool: await this.data.pool(version) });
-    const itemCount = validator.itemCount(parsed);
+    const protocol = protocolFor(spec);
+    const parsed = await protocol.validate(file.buffer, spec, this.data.files(version));
+    const itemCount = protocol.itemCount(parsed);
 
     const id = randomUUID();
-    const fileKey = `submissions/${challenge.id}/${id}.csv`;
-    await this.storage.put(fileKey, file.buffer, { contentType: 'text/csv' });
+    const kind = fileKind(file.buffer);
+    const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
+    await this.storage.put(fileKey, file.buffer, { contentType: kind.contentType });
     try {
       await this.submissions.insert({
         id,
@@ -109,4 +110,11 @@ export class SubmissionsService {
       finishedAt: s.finishedAt,
     };
   }
+}
+
+/** How a validated submission file is stored: a zip, gzip-compressed CSV or CSV. */
+function fileKind(bytes: Buffer): { extension: string; contentType: string } {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return { extension: '.zip', contentType: 'application/zip' };
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return { extension: '.csv.gz', contentType: 'application/gzip' };
+  return { extension: '.csv', contentType: 'text/csv' };
 }

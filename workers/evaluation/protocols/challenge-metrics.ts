@@ -1,12 +1,54 @@
-import type { SelectionChallengeSpec } from '../../../src/modules/challenges/challenge-bundle.schema.js';
+import type { ClassificationMetricSpec } from '../../../src/modules/challenges/spec-parts.js';
 import { computeMetric, type MetricName } from '../../trainers/metrics.js';
+import { concatRows, type EvaluationContext, type TrainingSet } from './evaluator.js';
+import type { TrainerRef } from '../../trainers/trainer.js';
+
+interface Classification {
+  metric: ClassificationMetricSpec;
+  data: { labels: string[] };
+}
 
 /** Every metric that applies to the challenge, by name. */
-export function computeMetrics(spec: SelectionChallengeSpec, yTrue: Int32Array, yPred: Int32Array): Record<string, number> {
+export function computeMetrics(spec: Classification, yTrue: Int32Array, yPred: Int32Array): Record<string, number> {
   const names: MetricName[] = ['accuracy', 'macro_f1'];
   const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
   if (positiveClass !== undefined) names.push('f1');
   const metrics: Record<string, number> = {};
   for (const name of names) metrics[name] = computeMetric(name, yTrue, yPred, { positiveClass });
   return metrics;
+}
+
+/**
+ * Trains the challenge's model once on `set` and scores it on the scoring split; on the
+ * server the same model also predicts the dev split (metrics `dev_<name>`). `scale`
+ * divides every feature (the training rows' already are) before the model sees it.
+ */
+export async function trainAndScore(
+  ctx: EvaluationContext<Classification & { model: Parameters<EvaluationContext['fit']>[0]['model'] }>,
+  set: TrainingSet,
+  scale = 1,
+): Promise<{ metrics: Record<string, number>; trainer: TrainerRef; iterations: number }> {
+  const test = await ctx.data.get(ctx.scoring);
+  const dev = ctx.scoring === 'test' && ctx.data.has('dev') ? await ctx.data.get('dev') : undefined;
+  const targets = dev ? concatRows(test, dev) : { x: test.features, n: test.n };
+  const result = await ctx.fit({
+    model: ctx.spec.model,
+    classes: ctx.spec.data.labels.length,
+    seed: ctx.seed,
+    train: set,
+    predict: { x: scaled(targets.x, scale), n: targets.n },
+  });
+  const metrics = computeMetrics(ctx.spec, test.labels, result.predictions.subarray(0, test.n));
+  if (dev) {
+    for (const [name, value] of Object.entries(computeMetrics(ctx.spec, dev.labels, result.predictions.subarray(test.n)))) metrics[`dev_${name}`] = value;
+  }
+  return { metrics, trainer: result.trainer, iterations: result.iterations };
+}
+
+/** x / scale, element by element (x itself when scale is 1). */
+export function scaled(x: Float64Array, scale: number): Float64Array {
+  if (scale === 1) return x;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] / scale;
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { CleaningOrder } from '../../../src/modules/protocols/cleaning.protocol.js';
+import type { CleaningChallengeSpec, CleaningOrder } from '../../../src/modules/protocols/cleaning.protocol.js';
 import { accuracy } from '../../trainers/metrics.js';
 import { cleaningCheckpoints, cleaningScore, type CurvePoint, labelsAfterFixes } from './cleaning-score.js';
 import type { SubmissionEvaluator } from './evaluator.js';
@@ -8,17 +8,21 @@ import type { SubmissionEvaluator } from './evaluator.js';
  * scratch at every checkpoint, and score the fraction of fixes needed to reach the target
  * accuracy (cleaning-score.ts). The whole accuracy curve is kept with the score.
  */
-export const cleaningEvaluator: SubmissionEvaluator<CleaningOrder> = {
-  protocol: 'cleaning',
-  async evaluate({ order }, { spec, pool, test, clean, train }) {
-    if (spec.protocol !== 'cleaning') throw new Error(`cleaning evaluator given a ${spec.protocol} challenge`);
-    if (!clean) throw new Error(`challenge ${spec.slug} has no clean labels stored`);
-    const { features, labels: noisy, n, d } = pool.pool;
+export const cleaningEvaluator: SubmissionEvaluator<CleaningOrder, CleaningChallengeSpec> = {
+  async evaluate({ order }, { spec, data, scoring, seed, fit }) {
+    const [pool, clean, test] = await Promise.all([data.get('pool'), data.get('clean'), data.get(scoring)]);
+    const { features, labels: noisy, n, d } = pool;
     const curve: CurvePoint[] = [];
     let iterations = 0;
     let trainer;
     for (const fixes of cleaningCheckpoints(n, spec.cleaning.steps)) {
-      const result = await train({ x: features, y: labelsAfterFixes(noisy, clean.labels, order, fixes), n, d });
+      const result = await fit({
+        model: spec.model,
+        classes: spec.data.labels.length,
+        seed,
+        train: { x: features, y: labelsAfterFixes(noisy, clean.labels, order, fixes), n, d },
+        predict: { x: test.features, n: test.n },
+      });
       curve.push({ fixes, fraction: fixes / n, accuracy: accuracy(test.labels, result.predictions) });
       iterations += result.iterations;
       trainer = result.trainer;

@@ -1,10 +1,10 @@
 import type { ChallengeSpec } from '../../../src/modules/challenges/challenge-bundle.schema.js';
-import type { PoolData } from '../../../src/modules/challenges/challenge-data.service.js';
+import type { ModelSpec } from '../../../src/modules/challenges/spec-parts.js';
+import { seedsOf } from '../../../src/modules/challenges/spec-parts.js';
 import type { Dataset } from '../../../src/modules/challenges/dataset.js';
+import type { ChallengeData } from '../../../src/modules/protocols/protocol.js';
 import type { ScoreDetails } from '../../../src/modules/submissions/score.entity.js';
 import type { TrainerRef, TrainResult } from '../../trainers/trainer.js';
-import { cleaningEvaluator } from './cleaning.evaluator.js';
-import { selectionEvaluator } from './selection.evaluator.js';
 
 /** Rows to train the fixed model on: row-major features and label indices. */
 export interface TrainingSet {
@@ -14,48 +14,91 @@ export interface TrainingSet {
   d: number;
 }
 
-export interface EvaluationContext {
-  spec: ChallengeSpec;
-  pool: PoolData;
-  /** The hidden test set. */
-  test: Dataset;
-  /** cleaning: the hidden true labels of the pool, row for row. */
-  clean?: Dataset;
-  /** The public dev split, when the challenge has one: `train` then predicts it too. */
-  dev?: Dataset;
-  /**
-   * Trains the challenge's fixed model on `set` (off the event loop) and predicts the test
-   * set, and with `dev` the dev split from the same model.
-   */
-  train(set: TrainingSet): Promise<Trained>;
+/** One training of a fixed model: what to fit and which rows to predict. */
+export interface FitRequest {
+  model: ModelSpec;
+  classes: number;
+  seed: number;
+  train: TrainingSet;
+  predict: { x: Float64Array; n: number };
 }
 
-export interface Trained extends TrainResult {
-  /** Predictions for `dev`, when the context has it. */
-  devPredictions?: Int32Array;
+export interface EvaluationContext<S = ChallengeSpec> {
+  spec: S;
+  /** Every data file of the challenge version, hidden ones included, by role. */
+  data: ChallengeData;
+  /**
+   * The role scores are computed on: "test" on the server; "dev" when scoring offline
+   * (then the data holds only the public files). Server scores also report `dev_*`
+   * metrics from the same model when there is a dev split.
+   */
+  scoring: 'test' | 'dev';
+  /** The model seed of this run (see evaluateSeeds). */
+  seed: number;
+  /** Trains a fixed model off the event loop (bounded by the evaluation's deadline). */
+  fit(request: FitRequest): Promise<TrainResult>;
 }
 
 export interface Evaluation {
-  /** Every metric computed, by name; the challenge's metric ranks. */
+  /** Every metric computed, by name; the challenge's ranking metric among them. */
   metrics: Record<string, number>;
   trainer: TrainerRef;
-  /** L-BFGS iterations, summed over every training the evaluation ran. */
+  /** Optimizer iterations, summed over every training the evaluation ran. */
   iterations: number;
-  /** Protocol-specific results kept with the score (the cleaning curve). */
+  /** Protocol-specific results kept with the score (the cleaning curve, per-task scores). */
   details?: ScoreDetails;
 }
 
-/** The worker side of a protocol: turn a validated submission into training data and a score. */
-export interface SubmissionEvaluator<Parsed> {
-  readonly protocol: ChallengeSpec['protocol'];
-  evaluate(parsed: Parsed, ctx: EvaluationContext): Promise<Evaluation>;
+/** The worker side of a protocol: turn a validated submission into trainings and a score. */
+export interface SubmissionEvaluator<Parsed, S = ChallengeSpec> {
+  evaluate(parsed: Parsed, ctx: EvaluationContext<S>): Promise<Evaluation>;
 }
 
-const EVALUATORS: { [P in ChallengeSpec['protocol']]: SubmissionEvaluator<never> } = {
-  selection: selectionEvaluator,
-  cleaning: cleaningEvaluator,
-};
+/**
+ * Runs the evaluation once per model seed and reports every metric's mean over the seeds
+ * (the ranking score), `<metric>_std` (sample standard deviation) and each seed's metrics
+ * in details.seeds. A seed-invariant model (logreg) runs once and reports no spread.
+ */
+export async function evaluateSeeds<Parsed, S extends { model: ModelSpec }>(
+  evaluator: SubmissionEvaluator<Parsed, S>,
+  parsed: Parsed,
+  ctx: Omit<EvaluationContext<S>, 'seed'>,
+): Promise<Evaluation> {
+  const { seeds, invariant } = seedsOf(ctx.spec.model);
+  const runs: Evaluation[] = [];
+  for (const seed of seeds) runs.push(await evaluator.evaluate(parsed, { ...ctx, seed }));
+  if (invariant || runs.length === 1) return runs[0];
+  const metrics: Record<string, number> = {};
+  for (const name of Object.keys(runs[0].metrics)) {
+    const values = runs.map((r) => r.metrics[name]);
+    metrics[name] = mean(values);
+    metrics[`${name}_std`] = sampleStd(values);
+  }
+  return {
+    metrics,
+    trainer: runs[0].trainer,
+    iterations: runs.reduce((s, r) => s + r.iterations, 0),
+    details: { ...runs[0].details, seeds: runs.map((r, i) => ({ seed: seeds[i], metrics: r.metrics })) },
+  };
+}
 
-export function evaluatorFor(spec: ChallengeSpec): SubmissionEvaluator<unknown> {
-  return EVALUATORS[spec.protocol] as SubmissionEvaluator<unknown>;
+function mean(values: number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+function sampleStd(values: number[]): number {
+  const m = mean(values);
+  let sum = 0;
+  for (const v of values) sum += (v - m) * (v - m);
+  return Math.sqrt(sum / (values.length - 1));
+}
+
+/** The features of `a` then `b` (same columns), as one row-major block. */
+export function concatRows(a: Dataset, b: Dataset): { x: Float64Array; n: number } {
+  const x = new Float64Array((a.n + b.n) * a.d);
+  x.set(a.features, 0);
+  x.set(b.features, a.n * a.d);
+  return { x, n: a.n + b.n };
 }

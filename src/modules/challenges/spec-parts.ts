@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * The building blocks every protocol's challenge.yaml schema is made of. Each protocol
+ * defines its own schema from these (src/modules/protocols/*.protocol.ts); the union of
+ * them is challenge-bundle.schema.ts.
+ */
+
+/** A data file: a path inside the bundle folder, or an s3:// URI for data that must stay private. */
+export const DataRef = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => /^s3:\/\/[a-z0-9.-]{3,63}\/.+/.test(p) || (!p.startsWith('/') && !p.split(/[\\/]/).includes('..')),
+    'must be a path inside the bundle folder (no leading /, no ..) or an s3://bucket/key URI',
+  )
+  .refine((p) => /\.csv(\.gz)?$/.test(p), 'must be a .csv or .csv.gz file');
+
+export const METRICS = {
+  accuracy: { direction: 'maximize' },
+  macro_f1: { direction: 'maximize' },
+  f1: { direction: 'maximize' },
+  fraction_of_fixes: { direction: 'minimize' },
+} as const;
+export type MetricName = keyof typeof METRICS;
+export type Direction = 'maximize' | 'minimize';
+
+const Seeds = z
+  .array(z.number().int().min(0).max(2 ** 31 - 1))
+  .min(1)
+  .max(20, 'at most 20 seeds')
+  .refine((s) => new Set(s).size === s.length, 'seeds must be unique');
+
+/** L-BFGS from zero: every seed gives the same model, so it takes none. */
+const LogRegModel = z.strictObject({
+  kind: z.literal('logreg'),
+  params: z
+    .strictObject({
+      C: z.number().positive().default(1),
+      maxIter: z.number().int().positive().max(10_000).default(200),
+      tol: z.number().positive().default(1e-4),
+    })
+    .prefault({}),
+  seeds: z
+    .never({
+      error:
+        'logreg is seed-invariant (L-BFGS from zero weights finds the same model for every seed), so more seeds would only repeat one score; remove model.seeds',
+    })
+    .optional(),
+});
+
+/** One hidden ReLU layer, AdamW on mini-batches; initialization and shuffling follow the seed. */
+const MlpModel = z.strictObject({
+  kind: z.literal('mlp'),
+  params: z
+    .strictObject({
+      hidden: z.number().int().min(1).max(4096).default(128),
+      epochs: z.number().int().min(1).max(1000).default(20),
+      batchSize: z.number().int().min(1).max(65_536).default(64),
+      learningRate: z.number().positive().max(10).default(0.001),
+      weightDecay: z.number().min(0).max(10).default(0.01),
+    })
+    .prefault({}),
+  /** One training per seed; the score is the mean, with the standard deviation kept. */
+  seeds: Seeds.default([0]),
+});
+
+export const ModelSchema = z.discriminatedUnion('kind', [LogRegModel, MlpModel]);
+export type ModelSpec = z.infer<typeof ModelSchema>;
+
+/** Whether the model's result depends on the seed. */
+export function seedsOf(model: ModelSpec): { seeds: number[]; invariant: boolean } {
+  return model.kind === 'logreg' ? { seeds: [0], invariant: true } : { seeds: model.seeds, invariant: false };
+}
+
+export const Labels = z
+  .array(z.string().min(1).max(64))
+  .min(2, 'a challenge needs at least 2 labels')
+  .refine((l) => new Set(l).size === l.length, 'labels must be unique');
+
+export const Limits = z
+  .strictObject({
+    maxFileBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+  })
+  .prefault({});
+
+/** The fields every challenge.yaml has, whatever its protocol. */
+export const common = {
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and -, 3 to 64 characters'),
+  version: z.number().int().positive(),
+  title: z.string().trim().min(1).max(200),
+  summary: z.string().trim().max(1000).default(''),
+  model: ModelSchema,
+  limits: Limits,
+};
+
+/** The fields of `common` a task of a multi-task challenge takes from its challenge. */
+export const COMMON_KEYS = ['slug', 'version', 'title', 'summary', 'model', 'limits'] as const;
+
+/** A classification metric on the test set: accuracy, macro-F1 or the F1 of one label. */
+export const ClassificationMetric = z.strictObject({
+  name: z.enum(['accuracy', 'macro_f1', 'f1']),
+  positiveLabel: z.string().optional(),
+});
+export type ClassificationMetricSpec = z.infer<typeof ClassificationMetric>;
+
+/** f1 needs a positive label among the challenge's labels. */
+export function checkPositiveLabel(
+  spec: { metric: ClassificationMetricSpec; data: { labels: string[] } },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (spec.metric.name !== 'f1') return;
+  if (!spec.metric.positiveLabel) {
+    ctx.addIssue({ code: 'custom', path: ['metric', 'positiveLabel'], message: 'f1 needs metric.positiveLabel' });
+  } else if (!spec.data.labels.includes(spec.metric.positiveLabel)) {
+    ctx.addIssue({ code: 'custom', path: ['metric', 'positiveLabel'], message: 'must be one of data.labels' });
+  }
+}
