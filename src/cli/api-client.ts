@@ -11,8 +11,28 @@ export class CliError extends Error {
 }
 
 /** An error's details as indented lines, for the terminal. */
-export function formatDetails(details: readonly { line?: number; message: string }[] = []): string {
-  return details.map((d) => `\n  ${d.line ? `line ${d.line}: ` : ''}${d.message}`).join('');
+export function formatDetails(details: readonly { line?: number; file?: string; message: string }[] = []): string {
+  return details
+    .map((d) => {
+      const file = d.file && !d.message.startsWith(d.file) ? `${d.file}: ` : '';
+      return `\n  ${file}${d.line ? `line ${d.line}: ` : ''}${d.message}`;
+    })
+    .join('');
+}
+
+/**
+ * Every metric of a score but the spreads, each with its spread (± std over seeds) when it
+ * has one; rounded to `digits` decimals, or exact when none are given. The ranking one is starred.
+ */
+export function formatMetrics(metrics: Record<string, number>, ranking: string | null, digits?: number): string {
+  const show = (v: number) => (digits === undefined ? String(v) : v.toFixed(digits));
+  return Object.entries(metrics)
+    .filter(([name]) => !name.endsWith('_std'))
+    .map(([name, value]) => {
+      const std = metrics[`${name}_std`];
+      return `\n${name === ranking ? '* ' : '  '}${name} = ${show(value)}${std === undefined ? '' : ` ± ${show(std)}`}`;
+    })
+    .join('');
 }
 
 export interface SubmissionView {
@@ -20,7 +40,8 @@ export interface SubmissionView {
   status: 'queued' | 'running' | 'scored' | 'failed';
   score: number | null;
   metric: string | null;
-  error: { code: string; message: string; details: { line?: number; message: string }[] } | null;
+  metrics: Record<string, number> | null;
+  error: { code: string; message: string; details: { line?: number; file?: string; message: string }[] } | null;
 }
 
 export interface LeaderboardView {
@@ -59,7 +80,7 @@ export class ApiClient {
       throw new CliError(`cannot read ${file}: ${e.message}`);
     });
     const form = new FormData();
-    form.set('file', new Blob([bytes], { type: 'text/csv' }), basename(file));
+    form.set('file', new Blob([bytes], { type: contentType(file) }), basename(file));
     return this.request(`/challenges/${encodeURIComponent(slug)}/submissions`, { method: 'POST', body: form });
   }
 
@@ -83,4 +104,10 @@ export class ApiClient {
       delay = Math.min(delay * 1.5, 2000);
     }
   }
+}
+
+function contentType(file: string): string {
+  if (file.endsWith('.zip')) return 'application/zip';
+  if (file.endsWith('.gz')) return 'application/gzip';
+  return 'text/csv';
 }

@@ -18,7 +18,7 @@ import { AccountsService } from '../modules/accounts/accounts.service.js';
 import { BundleError } from '../modules/challenges/challenge-bundle.loader.js';
 import { ChallengesService } from '../modules/challenges/challenges.service.js';
 import { CliModule } from './cli.module.js';
-import { ApiClient, CliError, formatDetails } from './api-client.js';
+import { ApiClient, CliError, formatDetails, formatMetrics } from './api-client.js';
 import { publishAll } from './publish.js';
 
 interface Env {
@@ -214,9 +214,7 @@ program
       return;
     }
     process.stdout.write(`${result.challenge} v${result.version}, ${result.split} split, trainer ${result.trainer.name} ${result.trainer.version}\n`);
-    for (const [name, value] of Object.entries(result.metrics)) {
-      process.stdout.write(`${name === result.metric ? '* ' : '  '}${name} = ${value}\n`);
-    }
+    process.stdout.write(`${formatMetrics(result.metrics, result.metric).slice(1)}\n`);
   });
 
 // Client commands: talk to a running server over HTTP.
@@ -246,8 +244,9 @@ clientOptions(program.command('submit <challenge> <file>'))
       const board = await client.leaderboard(slug);
       const entry = board.entries.find((e) => e.submissionId === done.id);
       process.stdout.write(`${done.id} scored ${done.metric} = ${done.score?.toFixed(4)}${entry ? ` (rank ${entry.rank} of ${board.entries.length})` : ' (not your best)'}\n`);
+      if (done.metrics) process.stdout.write(`${formatMetrics(done.metrics, done.metric, 4).slice(1)}\n`);
     } else {
-      process.stdout.write(`${done.id} failed: ${done.error?.code}: ${done.error?.message}\n`);
+      process.stdout.write(`${done.id} failed: ${done.error?.code}: ${done.error?.message}${formatDetails(done.error?.details)}\n`);
     }
     if (done.status !== 'scored') process.exitCode = 3;
   });

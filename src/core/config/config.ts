@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   CHALLENGES_DIR: z.string().default('challenges'),
   REGISTRATION: z.enum(['open', 'closed']).default('open'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MAX_UPLOAD_BYTES: positiveInt.default(16 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: positiveInt.default(64 * 1024 * 1024),
   WORKER_QUEUES: z
     .string()
     .default('evaluate-cpu')

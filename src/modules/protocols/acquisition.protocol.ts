@@ -102,11 +102,11 @@ export function validatePlan(bytes: Buffer, spec: AcquisitionChallengeSpec, stoc
       continue;
     }
     seen.set(seller, line);
-    if (!/^\d{1,9}$/.test(count)) {
+    const rows = Number(count);
+    if (!/^\d+$/.test(count) || !Number.isSafeInteger(rows)) {
       problems.push({ line, message: `rows "${truncate(count)}" is not a whole number of rows` });
       continue;
     }
-    const rows = Number(count);
     const available = stock.get(seller)!;
     if (rows > available) {
       problems.push({ line, message: `seller "${seller}" has ${available} rows; the plan asks for ${rows}` });

@@ -74,7 +74,7 @@ export function readCsvUpload(upload: Buffer, rules: CsvUploadRules): CsvRecord[
 
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as unknown as typeof records;
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof records;
   } catch (e) {
     const err = e as { lines?: number; message: string };
     throw AppError.badRequest('invalid_csv', `The file is not valid CSV: ${err.message}`, [{ line: err.lines, message: err.message }]);

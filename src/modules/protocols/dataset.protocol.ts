@@ -45,11 +45,17 @@ const INFLATE_FACTOR = 8;
 
 const testHashes = new WeakMap<Dataset, Set<string>>();
 
-/** The content hash of one example: SHA-256 of its feature values as little-endian float64. */
+/**
+ * The content hash of one example: SHA-256 of its feature values as little-endian float64,
+ * with -0 written as 0 (the same number to the model, so the same example).
+ */
 function exampleHash(x: Float64Array, row: number, d: number): string {
-  const view = x.subarray(row * d, (row + 1) * d);
-  return createHash('sha256').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
+  const values = Float64Array.from(x.subarray(row * d, (row + 1) * d), (v) => (v === 0 ? 0 : v));
+  return createHash('sha256').update(new Uint8Array(values.buffer)).digest('hex');
 }
+
+/** Feature values beyond this break the fixed models' arithmetic (overflow in exp); no real feature is this large. */
+const MAX_ABS_FEATURE = 1e9;
 
 function hashesOf(test: Dataset): Set<string> {
   let hashes = testHashes.get(test);
@@ -77,6 +83,7 @@ export function readExampleCsv(bytes: Buffer, spec: DatasetChallengeSpec, featur
     throw AppError.unprocessable('too_many_examples', `The file has ${records.length} examples; this challenge accepts at most ${spec.dataset.maxExamples}`);
   }
   const labelIndex = new Map(spec.data.labels.map((l, i) => [l, i]));
+  const pixels = spec.dataset.image !== undefined;
   const problems: ErrorDetail[] = [];
   const x = new Float64Array(records.length * d);
   const y = new Int32Array(records.length);
@@ -97,6 +104,14 @@ export function readExampleCsv(bytes: Buffer, spec: DatasetChallengeSpec, featur
       const v = record[j + 1] === '' ? Number.NaN : Number(record[j + 1]);
       if (!Number.isFinite(v)) {
         problems.push({ line, message: `column "${featureNames[j]}" is not a finite number: "${truncate(record[j + 1])}"` });
+        return;
+      }
+      if (pixels && !(Number.isInteger(v) && v >= 0 && v <= 255)) {
+        problems.push({ line, message: `column "${featureNames[j]}" is a pixel: a whole number from 0 to 255, not "${truncate(record[j + 1])}"` });
+        return;
+      }
+      if (Math.abs(v) > MAX_ABS_FEATURE) {
+        problems.push({ line, message: `column "${featureNames[j]}" is ${v}; feature values are at most ${MAX_ABS_FEATURE} in absolute value` });
         return;
       }
       x[i * d + j] = v;

@@ -6,9 +6,9 @@ export interface ScoreDetails {
   /** cleaning: test accuracy after each checkpoint's number of fixes. */
   curve?: { fixes: number; fraction: number; accuracy: number }[];
   /** A model trained with several seeds: each seed's metrics (the score is their mean). */
-  seeds?: { seed: number; metrics: Record<string, number> }[];
-  /** A multi-task challenge: each task's metrics and details, by task name. */
-  tasks?: Record<string, { metrics: Record<string, number>; details?: ScoreDetails }>;
+  seeds?: { seed: number; metrics: Record<string, number>; details?: ScoreDetails }[];
+  /** A multi-task challenge: each task's metrics and details, in the challenge's task order. */
+  tasks?: { name: string; metrics: Record<string, number>; details?: ScoreDetails }[];
   /** acquisition: what the plan bought, per seller. */
   purchase?: { seller: string; rows: number; cost: number }[];
 }

@@ -52,18 +52,22 @@ export interface Evaluation {
 /** The worker side of a protocol: turn a validated submission into trainings and a score. */
 export interface SubmissionEvaluator<Parsed, S = ChallengeSpec> {
   evaluate(parsed: Parsed, ctx: EvaluationContext<S>): Promise<Evaluation>;
+  /** It runs evaluateSeeds itself, on its parts (a multi-task challenge, per task): call it once. */
+  readonly seedsInside?: boolean;
 }
 
 /**
  * Runs the evaluation once per model seed and reports every metric's mean over the seeds
  * (the ranking score), `<metric>_std` (sample standard deviation) and each seed's metrics
- * in details.seeds. A seed-invariant model (logreg) runs once and reports no spread.
+ * and details in details.seeds. A seed-invariant model (logreg) runs once and reports no
+ * spread.
  */
 export async function evaluateSeeds<Parsed, S extends { model: ModelSpec }>(
   evaluator: SubmissionEvaluator<Parsed, S>,
   parsed: Parsed,
   ctx: Omit<EvaluationContext<S>, 'seed'>,
 ): Promise<Evaluation> {
+  if (evaluator.seedsInside) return evaluator.evaluate(parsed, { ...ctx, seed: 0 });
   const { seeds, invariant } = seedsOf(ctx.spec.model);
   const runs: Evaluation[] = [];
   for (const seed of seeds) runs.push(await evaluator.evaluate(parsed, { ...ctx, seed }));
@@ -78,17 +82,17 @@ export async function evaluateSeeds<Parsed, S extends { model: ModelSpec }>(
     metrics,
     trainer: runs[0].trainer,
     iterations: runs.reduce((s, r) => s + r.iterations, 0),
-    details: { ...runs[0].details, seeds: runs.map((r, i) => ({ seed: seeds[i], metrics: r.metrics })) },
+    details: { seeds: runs.map((r, i) => ({ seed: seeds[i], metrics: r.metrics, ...(r.details ? { details: r.details } : {}) })) },
   };
 }
 
-function mean(values: number[]): number {
+export function mean(values: number[]): number {
   let sum = 0;
   for (const v of values) sum += v;
   return sum / values.length;
 }
 
-function sampleStd(values: number[]): number {
+export function sampleStd(values: number[]): number {
   const m = mean(values);
   let sum = 0;
   for (const v of values) sum += (v - m) * (v - m);

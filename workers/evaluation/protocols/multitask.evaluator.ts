@@ -1,29 +1,50 @@
 import { type MultitaskChallengeSpec, type MultitaskSubmission, taskData, taskProtocol, taskSpec } from '../../../src/modules/protocols/multitask.protocol.js';
 import type { ScoreDetails } from '../../../src/modules/submissions/score.entity.js';
-import type { Evaluation, SubmissionEvaluator } from './evaluator.js';
+import { type Evaluation, evaluateSeeds, mean, sampleStd, type SubmissionEvaluator } from './evaluator.js';
 import { taskEvaluator } from './task-evaluators.js';
 
 /**
- * multitask: evaluate every task with its own protocol's evaluator, on its own data, with
- * the challenge's model and the current seed. Metrics: `task_mean` (the mean of the tasks'
- * ranking metrics, in task order) and every task metric as `<task>.<metric>`.
+ * multitask: evaluate every task with its own protocol's evaluator on its own data, with
+ * the challenge's model and every seed (evaluateSeeds per task). Metrics: every task
+ * metric as `<task>.<metric>` (means over seeds, with `_std`), and `task_mean`, the mean
+ * of the tasks' ranking metrics in task order; with several seeds `task_mean_std` is the
+ * spread of the per-seed task means, and details.seeds holds each seed's task metrics.
  */
 export const multitaskEvaluator: SubmissionEvaluator<MultitaskSubmission, MultitaskChallengeSpec> = {
+  seedsInside: true,
   async evaluate(submission, ctx) {
     const metrics: Record<string, number> = {};
-    const tasks: NonNullable<ScoreDetails['tasks']> = {};
-    let sum = 0;
+    const tasks: NonNullable<ScoreDetails['tasks']> = [];
+    const ranking: number[] = [];
+    const perSeed: Record<string, number>[] = [];
     let iterations = 0;
     let trainer: Evaluation['trainer'] | undefined;
     for (const { name, parsed } of submission.tasks) {
       const spec = taskSpec(ctx.spec, name);
-      const result = await taskEvaluator(spec).evaluate(parsed, { ...ctx, spec, data: taskData(ctx.data, name) });
-      sum += result.metrics[taskProtocol(spec).ranking(spec).metric];
+      const rank = taskProtocol(spec).ranking(spec).metric;
+      const result = await evaluateSeeds(taskEvaluator(spec), parsed, { ...ctx, spec, data: taskData(ctx.data, name) });
+      ranking.push(result.metrics[rank]);
       for (const [metric, value] of Object.entries(result.metrics)) metrics[`${name}.${metric}`] = value;
-      tasks[name] = { metrics: result.metrics, ...(result.details ? { details: result.details } : {}) };
+      tasks.push({ name, metrics: result.metrics, ...(result.details ? { details: result.details } : {}) });
+      (result.details?.seeds ?? []).forEach((run, i) => {
+        perSeed[i] ??= {};
+        for (const [metric, value] of Object.entries(run.metrics)) perSeed[i][`${name}.${metric}`] = value;
+      });
       iterations += result.iterations;
       trainer = result.trainer;
     }
-    return { metrics: { task_mean: sum / submission.tasks.length, ...metrics }, trainer: trainer!, iterations, details: { tasks } };
+    const seeds = tasks[0].details?.seeds?.map((s) => s.seed) ?? [];
+    const details: ScoreDetails = { tasks };
+    const summary: Record<string, number> = { task_mean: mean(ranking) };
+    if (seeds.length > 1) {
+      const names = submission.tasks.map(({ name }) => {
+        const spec = taskSpec(ctx.spec, name);
+        return `${name}.${taskProtocol(spec).ranking(spec).metric}`;
+      });
+      const seedMeans = perSeed.map((m) => mean(names.map((n) => m[n])));
+      summary.task_mean_std = sampleStd(seedMeans);
+      details.seeds = seeds.map((seed, i) => ({ seed, metrics: { task_mean: seedMeans[i], ...perSeed[i] } }));
+    }
+    return { metrics: { ...summary, ...metrics }, trainer: trainer!, iterations, details };
   },
 };
