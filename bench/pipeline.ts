@@ -56,12 +56,12 @@ export async function benchPipeline(runs: PipelineRun[]): Promise<PipelineResult
   const worker = await startWorker(config, dbUrl, logger);
   const results: PipelineResult[] = [];
   try {
-    for (const { slug, count, upload } of runs) {
+    for (const [run, { slug, count, upload }] of runs.entries()) {
       const file = upload ? await upload.file() : await readFile(`challenges/${slug}/baselines/random.csv`);
       // Warm-up: the first submission loads the challenge data into the worker's cache.
-      await timeOne(url, slug, file, `warmup-${slug}`);
+      await timeOne(url, slug, file, `warmup-${run}-${slug}`);
       const samples: number[] = [];
-      for (let i = 0; i < count; i++) samples.push(await timeOne(url, slug, file, `bench-${slug}-${i}`));
+      for (let i = 0; i < count; i++) samples.push(await timeOne(url, slug, file, `bench-${run}-${slug}-${i}`));
       const sorted = [...samples].sort((a, b) => a - b);
       results.push({ challenge: slug, upload: upload?.name ?? 'baselines/random.csv', samplesMs: samples, medianMs: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9) });
     }
