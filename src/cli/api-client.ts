@@ -49,7 +49,15 @@ export interface LeaderboardView {
   version: number;
   metric: string;
   direction: 'maximize' | 'minimize';
-  entries: { rank: number; participant: string; score: number; submissionId: string; submittedAt: string }[];
+  entries: {
+    rank: number;
+    participant: string;
+    score: number;
+    spread: number | null;
+    tasks?: Record<string, number | null>;
+    submissionId: string;
+    submittedAt: string;
+  }[];
 }
 
 /** A small client of the HTTP API for the CLI. */

@@ -267,9 +267,13 @@ clientOptions(program.command('leaderboard <challenge>'))
       return;
     }
     process.stdout.write(`${board.challenge} v${board.version} — ${board.metric} (${board.direction === 'maximize' ? 'higher' : 'lower'} is better)\n`);
-    process.stdout.write('rank  score     participant           submitted\n');
+    const tasks = Object.keys(board.entries[0]?.tasks ?? {});
+    const spread = board.entries.some((e) => e.spread !== null);
+    const cell = (v: number | null | undefined, width: number) => (v === null || v === undefined ? '-' : v.toFixed(4)).padEnd(width);
+    process.stdout.write(`rank  score     ${spread ? '± std     ' : ''}${tasks.map((t) => t.slice(0, 10).padEnd(11)).join('')}participant           submitted\n`);
     for (const e of board.entries) {
-      process.stdout.write(`${String(e.rank).padEnd(6)}${e.score.toFixed(4).padEnd(10)}${e.participant.padEnd(22)}${e.submittedAt}\n`);
+      const extra = `${spread ? cell(e.spread, 10) : ''}${tasks.map((t) => cell(e.tasks?.[t], 11)).join('')}`;
+      process.stdout.write(`${String(e.rank).padEnd(6)}${e.score.toFixed(4).padEnd(10)}${extra}${e.participant.padEnd(22)}${e.submittedAt}\n`);
     }
     if (board.entries.length === 0) process.stdout.write('(no scored submissions yet)\n');
   });

@@ -31,7 +31,7 @@ describe('evaluation on Redis and S3', () => {
     expect(s.trainer?.name).toBeTruthy();
     const b = await board(stack, 'digits-selection');
     expect(b).toMatchObject({ metric: 'macro_f1', direction: 'maximize' });
-    expect(b.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'grace', score: s.score, submissionId: id })]);
+    expect(b.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'grace', score: s.score, spread: null, submissionId: id })]);
   }, 90_000);
 
   it('gives the same file the same score, bit for bit', async () => {

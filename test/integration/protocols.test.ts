@@ -312,6 +312,10 @@ describe('acquisition, dataset and multitask challenges', () => {
       ].sort((x, y) => (y[1] as number) - (x[1] as number));
       expect(board.entries.map((e) => [e.participant, e.score])).toEqual(expected);
       expect(board.entries.map((e) => e.rank)).toEqual([1, 2]);
+      // Beside each score: its spread over the seeds and every task's score.
+      const balancedEntry = board.entries.find((e) => e.participant === 'concepts-balanced')!;
+      expect(balancedEntry.spread).toBe(first.metrics!.task_mean_std);
+      expect(balancedEntry.tasks).toEqual(Object.fromEntries(tasks.map((t) => [t, first.metrics![`${t}.f1`]])));
     }, 120_000);
 
     describe('refuses a zip that is not one file per task, naming the file, storing nothing', () => {

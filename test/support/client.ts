@@ -16,7 +16,7 @@ export interface SubmissionBody {
 export interface Board {
   metric: string;
   direction: string;
-  entries: { rank: number; participant: string; score: number; submissionId: string }[];
+  entries: { rank: number; participant: string; score: number; spread: number | null; tasks?: Record<string, number | null>; submissionId: string }[];
 }
 
 /** Registers a participant; returns its token. */

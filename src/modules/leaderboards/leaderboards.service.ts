@@ -13,7 +13,9 @@ export class LeaderboardsService {
 
   async get(slug: string) {
     const { challenge, version } = await this.challenges.get(slug);
-    const { metric, direction } = protocolFor(version.spec).ranking(version.spec);
+    const protocol = protocolFor(version.spec);
+    const { metric, direction } = protocol.ranking(version.spec);
+    const breakdown = protocol.breakdown?.(version.spec) ?? [];
     const entries = rankLeaderboard(await this.leaderboards.bestPerParticipant(challenge.id, version.version, direction), direction);
     return {
       challenge: challenge.slug,
@@ -24,6 +26,9 @@ export class LeaderboardsService {
         rank: e.rank,
         participant: e.participant,
         score: e.score,
+        /** The standard deviation over the model's seeds, when it has several. */
+        spread: e.metrics[`${metric}_std`] ?? null,
+        ...(breakdown.length > 0 ? { tasks: Object.fromEntries(breakdown.map((b) => [b.name, e.metrics[b.metric] ?? null])) } : {}),
         submissionId: e.submissionId,
         submittedAt: e.submittedAt,
       })),

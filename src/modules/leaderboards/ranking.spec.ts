@@ -5,6 +5,7 @@ const e = (participant: string, score: number, minute: number, id = `${participa
   participant,
   participantId: participant,
   score,
+  metrics: {},
   submissionId: id,
   submittedAt: t(minute),
 });

@@ -4,6 +4,8 @@ export interface ScoredEntry {
   participant: string;
   participantId: string;
   score: number;
+  /** Every metric of the score (for the spread over seeds and per-task scores). */
+  metrics: Record<string, number>;
   submissionId: string;
   submittedAt: Date;
 }

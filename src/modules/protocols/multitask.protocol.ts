@@ -117,6 +117,11 @@ export const multitaskProtocol: ProtocolDefinition<MultitaskChallengeSpec, Multi
     };
   },
   ranking: (spec) => ({ metric: 'task_mean', direction: direction(spec) }),
+  breakdown: (spec) =>
+    spec.tasks.map(({ name }) => {
+      const ts = taskSpec(spec, name);
+      return { name, metric: `${name}.${taskProtocol(ts).ranking(ts).metric}` };
+    }),
   describe(spec, summary) {
     const facts = (summary as { tasks: Record<string, Record<string, unknown>> }).tasks;
     return {

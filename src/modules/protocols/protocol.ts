@@ -41,6 +41,8 @@ export interface ProtocolDefinition<S, Parsed = unknown> {
   scoringPart(spec: S): unknown;
   /** The ranking metric's name and direction. */
   ranking(spec: S): { metric: string; direction: Direction };
+  /** Parts of the score the leaderboard shows beside it (a multi-task challenge's tasks), by metric name. */
+  breakdown?(spec: S): { name: string; metric: string }[];
   /** The protocol's part of GET /challenges/:slug: budget, metric, submission format… (never hidden data). */
   describe(spec: S, summary: DataSummary): Record<string, unknown>;
   /**
