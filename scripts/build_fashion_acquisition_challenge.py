@@ -22,7 +22,7 @@ Outputs (byte-identical on every run):
   sellers/<name>.csv.gz   id,label,f0..f63; ids "<name>-NNNNN" (NNNNN = training index);
                           label = the seller's (possibly wrong) class index
   test.csv.gz, dev.csv.gz fashion-selection's, copied unchanged
-  baselines/{random,uniform,cheapest,greedy}.csv   plans: `seller,rows`
+  baselines/{random,uniform,cheapest,greedy,premium}.csv   plans: `seller,rows`
 
 Usage: /usr/bin/python3 scripts/build_fashion_acquisition_challenge.py [--source DIR] [--out DIR]
 """
@@ -135,6 +135,16 @@ def cheapest_plan(names, prices, sizes):
     return plan
 
 
+def premium_plan(names, prices, sizes):
+    """Price as a quality signal: the dearest rows first, sellers by (-price, name), while credits last."""
+    plan = {s: 0 for s in names}
+    left = BUDGET
+    for s in sorted(names, key=lambda s: (-prices[s], s)):
+        plan[s] = min(sizes[s], left // prices[s])
+        left -= plan[s] * prices[s]
+    return plan
+
+
 def greedy_plan(names, prices, sizes, hists):
     """Balance per credit, from the public summaries only (class histograms, prices, row counts).
 
@@ -219,7 +229,8 @@ def main(argv=None):
     for plan_name, plan in (("random", random_plan(names, prices, sizes)),
                             ("uniform", uniform_plan(names, prices, sizes)),
                             ("cheapest", cheapest_plan(names, prices, sizes)),
-                            ("greedy", greedy_plan(names, prices, sizes, hists))):
+                            ("greedy", greedy_plan(names, prices, sizes, hists)),
+                            ("premium", premium_plan(names, prices, sizes))):
         cost = plan_cost(plan, prices)
         assert cost <= BUDGET and all(0 <= plan[s] <= sizes[s] for s in names), (plan_name, plan)
         write_bytes(os.path.join(args.out, "baselines", plan_name + ".csv"), plan_bytes(plan))

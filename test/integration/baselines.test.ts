@@ -27,6 +27,7 @@ describe('bundled baselines score what their READMEs say', () => {
       'digits-selection/random.csv',
       'fashion-acquisition/cheapest.csv',
       'fashion-acquisition/greedy.csv',
+      'fashion-acquisition/premium.csv',
       'fashion-acquisition/random.csv',
       'fashion-acquisition/uniform.csv',
       'fashion-cleaning/loss-ranked.csv',
