@@ -28,6 +28,21 @@ describe('the offline scorer', () => {
     expect(result.metrics).toStrictEqual({ dev_accuracy: metrics.dev_accuracy, dev_macro_f1: metrics.dev_macro_f1 });
   }, 120_000);
 
+  it('agrees bit for bit on a multi-task challenge of an MLP with seeds, per task and on the mean', async () => {
+    const token = await client.register(stack.url, 'offline-concepts');
+    const file = 'challenges/fashion-concepts/baselines/balanced.zip';
+    const server = await client.settled(stack.url, token, await client.submit(stack.url, token, 'fashion-concepts', await readFile(file)));
+    expect(server.status).toBe('scored');
+    const devOfServer = Object.fromEntries(Object.entries(server.metrics!).filter(([name]) => /(^|\.)dev_/.test(name)));
+    expect(Object.keys(devOfServer)).toEqual(expect.arrayContaining(['dev_task_mean', 'dev_task_mean_std', 'footwear.dev_f1', 'bag.dev_f1_std']));
+
+    const offline = await run(['bin/sieve.js', 'score', '--challenge', 'fashion-concepts', file, '--json'], { ...process.env, LOG_LEVEL: 'silent' }, 60_000);
+    expect(offline.code).toBe(0);
+    const result = JSON.parse(offline.stdout) as { metric: string; metrics: Record<string, number> };
+    expect(result.metric).toBe('dev_task_mean');
+    expect(result.metrics).toStrictEqual(devOfServer);
+  }, 120_000);
+
   it('refuses an invalid file with its line, and a challenge without a dev split', async () => {
     const bad = await run(['bin/sieve.js', 'score', '--challenge', 'fashion-selection', 'challenges/digits-selection/baselines/random.csv'], process.env, 60_000);
     expect(bad.code).toBe(1);

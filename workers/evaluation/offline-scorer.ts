@@ -40,8 +40,8 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
     });
     const { metric } = protocol.ranking(spec);
     const prefix = split === 'dev' ? 'dev_' : '';
-    const metrics = Object.fromEntries(Object.entries(result.metrics).map(([name, value]) => [`${prefix}${name}`, value]));
-    return { challenge: spec.slug, version: spec.version, metrics, metric: `${prefix}${metric}`, split, trainer: result.trainer };
+    const metrics = Object.fromEntries(Object.entries(result.metrics).map(([name, value]) => [devName(prefix, name), value]));
+    return { challenge: spec.slug, version: spec.version, metrics, metric: devName(prefix, metric), split, trainer: result.trainer };
   } catch (e) {
     if (e instanceof MissingDataFile) {
       const role = e.role.split('.').at(-1);
@@ -55,4 +55,10 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
   } finally {
     await training.close();
   }
+}
+
+/** A metric's name on the dev split, as the server names it: `dev_f1`, and a task's `footwear.dev_f1`. */
+function devName(prefix: string, name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? `${prefix}${name}` : `${name.slice(0, dot + 1)}${prefix}${name.slice(dot + 1)}`;
 }
