@@ -5,13 +5,14 @@ import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { LeaderboardsModule } from './modules/leaderboards/leaderboards.module.js';
 import { SubmissionsModule } from './modules/submissions/submissions.module.js';
+import { WorkersModule } from './modules/workers/workers.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(core: CoreOptions, extra: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, HealthModule, ...extra],
+      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, HealthModule, WorkersModule, ...extra],
     };
   }
 }

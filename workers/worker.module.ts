@@ -3,8 +3,10 @@ import { CONFIG, type Config } from '../src/core/config/config.js';
 import { type CoreOptions, CoreModule } from '../src/core/core.module.js';
 import { ChallengesModule } from '../src/modules/challenges/challenges.module.js';
 import { SubmissionsModule } from '../src/modules/submissions/submissions.module.js';
+import { WorkersModule } from '../src/modules/workers/workers.module.js';
 import { EvaluateSubmissionProcessor } from './evaluation/evaluate-submission.processor.js';
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
+import { Heartbeat } from './evaluation/heartbeat.js';
 import { Reconciler } from './evaluation/reconciler.js';
 import { TrainingPool } from './trainers/training-pool.js';
 
@@ -18,15 +20,16 @@ class TrainingPoolCloser implements OnApplicationShutdown {
 
 /** The evaluation side: queue workers, the processor, the reconciler and the training threads. */
 @Module({
-  imports: [ChallengesModule, SubmissionsModule],
+  imports: [ChallengesModule, SubmissionsModule, WorkersModule],
   providers: [
     { provide: TrainingPool, inject: [CONFIG], useFactory: (config: Config) => new TrainingPool({ threads: config.worker.concurrency }) },
     TrainingPoolCloser,
     EvaluateSubmissionProcessor,
     EvaluationWorkers,
     Reconciler,
+    Heartbeat,
   ],
-  exports: [EvaluationWorkers, Reconciler],
+  exports: [EvaluationWorkers, Reconciler, Heartbeat],
 })
 export class EvaluationModule {}
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../src/core/config/config.js';
 import { NestPinoLogger } from '../src/core/logger/logger.js';
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
+import { Heartbeat } from './evaluation/heartbeat.js';
 import { Reconciler } from './evaluation/reconciler.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -11,16 +12,19 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the queue workers and the reconciler held by `app` (which imports EvaluationModule). */
-export function runEvaluation(app: INestApplicationContext): RunningWorker {
+/** Starts the heartbeat, the queue workers and the reconciler held by `app` (which imports EvaluationModule). */
+export async function runEvaluation(app: INestApplicationContext): Promise<RunningWorker> {
+  const heartbeat = app.get(Heartbeat);
   const workers = app.get(EvaluationWorkers);
   const reconciler = app.get(Reconciler);
+  await heartbeat.start();
   workers.start();
   reconciler.start();
   return {
     async stop() {
       await reconciler.stop();
       await workers.stop();
+      await heartbeat.stop();
     },
   };
 }
@@ -30,7 +34,7 @@ export async function startWorker(config: Config, databaseUrl: string, logger: L
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, databaseUrl, logger }), {
     logger: new NestPinoLogger(logger),
   });
-  const running = runEvaluation(app);
+  const running = await runEvaluation(app);
   return {
     async stop() {
       await running.stop();

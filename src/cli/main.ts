@@ -78,7 +78,7 @@ program
     const api = await createApi(config, db.url, logger, [EvaluationModule]);
     const report = await publishAll(config, api.get(ChallengesService), logger);
     for (const error of report.errors) process.stderr.write(`challenge not published: ${error}\n`);
-    const worker = runEvaluation(api);
+    const worker = await runEvaluation(api);
     await api.listen(config.port, config.host);
     const url = (config.publicUrl ?? (await api.getUrl())).replace('[::1]', 'localhost').replace(/\/$/, '');
     let token: string | undefined;

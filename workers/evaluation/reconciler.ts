@@ -50,7 +50,7 @@ export class Reconciler {
     let fixed = 0;
     const stale = await this.submissions.findStale(this.config.worker.reconcileGraceMs, 500);
     for (const s of stale) {
-      const state = await this.queue.jobState(s.id);
+      const state = await this.queue.jobState(s.id, s.queue);
       if (LIVE_STATES.has(state)) continue;
       const log = { submissionId: s.id, status: s.status, jobState: state, attempts: s.attempts };
       if (s.attempts >= this.config.worker.attempts) {
@@ -58,7 +58,7 @@ export class Reconciler {
         this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
       } else {
         await this.submissions.touch(s.id);
-        await this.queue.requeue(s.id);
+        await this.queue.requeue(s.id, s.queue);
         this.logger.warn(log, 'reconciler: re-enqueued a submission without a live job');
       }
       fixed++;

@@ -62,6 +62,9 @@ const EnvSchema = z.object({
   EVALUATION_TIMEOUT_MS: positiveInt.default(10 * 60 * 1000),
   RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
   RECONCILE_GRACE_MS: positiveInt.default(60_000),
+  WORKER_HEARTBEAT_MS: positiveInt.default(10_000),
+  /** A worker not seen for this long is gone: its queues' submissions say they are waiting for one. */
+  WORKER_STALE_MS: positiveInt.default(60_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -91,6 +94,10 @@ export interface Config {
     evaluationTimeoutMs: number;
     reconcileIntervalMs: number;
     reconcileGraceMs: number;
+    /** How often a worker writes its heartbeat. */
+    heartbeatMs: number;
+    /** A worker unseen for longer is considered gone. */
+    staleMs: number;
   };
 }
 
@@ -156,6 +163,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       evaluationTimeoutMs: e.EVALUATION_TIMEOUT_MS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       reconcileGraceMs: e.RECONCILE_GRACE_MS,
+      heartbeatMs: e.WORKER_HEARTBEAT_MS,
+      staleMs: e.WORKER_STALE_MS,
     },
   };
 }

@@ -5,9 +5,10 @@ import { ChallengeVersion } from '../../modules/challenges/challenge-version.ent
 import { Challenge } from '../../modules/challenges/challenge.entity.js';
 import { Score } from '../../modules/submissions/score.entity.js';
 import { Submission } from '../../modules/submissions/submission.entity.js';
+import { WorkerHeartbeat } from '../../modules/workers/worker-heartbeat.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-export const ENTITIES = [Account, ApiToken, Challenge, ChallengeVersion, Submission, Score];
+export const ENTITIES = [Account, ApiToken, Challenge, ChallengeVersion, Submission, Score, WorkerHeartbeat];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

@@ -4,7 +4,8 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { protocolFor } from '../protocols/registry.js';
-import { seedsOf } from './spec-parts.js';
+import { WorkersService } from '../workers/workers.service.js';
+import { queueFor, resourceClass, seedsOf } from './spec-parts.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
 import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
 import { Challenge } from './challenge.entity.js';
@@ -23,6 +24,7 @@ export class ChallengesService {
   constructor(
     private readonly challenges: ChallengesRepository,
     @Inject(STORAGE) private readonly storage: StoragePort,
+    private readonly workers: WorkersService,
   ) {}
 
   /**
@@ -124,6 +126,8 @@ export class ChallengesService {
       labels: 'data' in spec ? spec.data.labels : undefined,
       model: { kind: spec.model.kind, params: spec.model.params, seeds: invariant ? null : seeds, seedInvariant: invariant },
       files: publicFiles.map((f) => ({ role: f.role, url: `/api/v1/challenges/${challenge.slug}/files/${f.role}` })),
+      /** waiting: null while a live worker serves the challenge's queue, else e.g. "waiting for a GPU worker". */
+      resources: { class: resourceClass(spec), queue: queueFor(spec), waiting: await this.workers.waitingFor(queueFor(spec)) },
       ...protocol.describe(spec, dataSummary),
       phases: [],
       limits: { maxFileBytes: spec.limits.maxFileBytes },

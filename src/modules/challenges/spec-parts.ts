@@ -84,6 +84,20 @@ export const Limits = z
   })
   .prefault({});
 
+/** Where submissions are evaluated: `gpu` challenges go to queue evaluate-gpu, served by GPU workers only. */
+export const Resources = z.strictObject({ class: z.enum(['cpu', 'gpu']).default('cpu') }).prefault({});
+export type ResourceClass = z.infer<typeof Resources>['class'];
+
+/** A challenge's resource class (versions published before there were classes are `cpu`). */
+export function resourceClass(spec: { resources?: { class: ResourceClass } }): ResourceClass {
+  return spec.resources?.class ?? 'cpu';
+}
+
+/** The queue a challenge's submissions are evaluated on. */
+export function queueFor(spec: { resources?: { class: ResourceClass } }): 'evaluate-cpu' | 'evaluate-gpu' {
+  return resourceClass(spec) === 'gpu' ? 'evaluate-gpu' : 'evaluate-cpu';
+}
+
 /** The fields every challenge.yaml has, whatever its protocol. */
 export const common = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and -, 3 to 64 characters'),
@@ -92,10 +106,11 @@ export const common = {
   summary: z.string().trim().max(1000).default(''),
   model: ModelSchema,
   limits: Limits,
+  resources: Resources,
 };
 
 /** The fields of `common` a task of a multi-task challenge takes from its challenge. */
-export const COMMON_KEYS = ['slug', 'version', 'title', 'summary', 'model', 'limits'] as const;
+export const COMMON_KEYS = ['slug', 'version', 'title', 'summary', 'model', 'limits', 'resources'] as const;
 
 /** A classification metric on the test set: accuracy, macro-F1 or the F1 of one label. */
 export const ClassificationMetric = z.strictObject({

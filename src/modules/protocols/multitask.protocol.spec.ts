@@ -101,7 +101,7 @@ describe('MultitaskSpec', () => {
 describe('taskSpec', () => {
   const spec = MultitaskSpec.parse(base);
 
-  it("merges the challenge's slug, version, model and limits into the task, without its name", () => {
+  it("merges the challenge's slug, version, model, limits and resources into the task, without its name", () => {
     const ts = taskSpec(spec, 'bags');
     expect(ts).toEqual({
       slug: 'tiny-multitask',
@@ -110,6 +110,7 @@ describe('taskSpec', () => {
       summary: '',
       model: spec.model,
       limits: { maxFileBytes: 4096 },
+      resources: { class: 'cpu' },
       protocol: 'selection',
       data: { pool: 'bags/pool.csv', test: 'bags/test.csv', labels },
       budget: { maxItems: 2 },

@@ -1,3 +1,4 @@
+import type { QueueName } from '../../core/queue/jobs.js';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn , type Relation } from 'typeorm';
 import { Account } from '../accounts/account.entity.js';
 import { Challenge } from '../challenges/challenge.entity.js';
@@ -31,6 +32,10 @@ export class Submission {
 
   @Column({ type: 'varchar', length: 16 })
   status!: SubmissionStatus;
+
+  /** The queue it is evaluated on (the challenge's resource class when submitted). */
+  @Column({ type: 'varchar', length: 32, default: 'evaluate-cpu' })
+  queue!: QueueName;
 
   @Column({ name: 'file_key', type: 'varchar', length: 512 })
   fileKey!: string;

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { ChallengesModule } from '../challenges/challenges.module.js';
+import { WorkersModule } from '../workers/workers.module.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import { SubmissionsController } from './submissions.controller.js';
 import { SubmissionsRepository } from './submissions.repository.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
-  imports: [AccountsModule, ChallengesModule],
+  imports: [AccountsModule, ChallengesModule, WorkersModule],
   controllers: [SubmissionsController],
   providers: [SubmissionsRepository, SubmissionsService, EvaluationQueue],
   exports: [SubmissionsRepository, EvaluationQueue],

@@ -7,7 +7,9 @@ import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
+import { queueFor } from '../challenges/spec-parts.js';
 import { protocolFor } from '../protocols/registry.js';
+import { WorkersService } from '../workers/workers.service.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import type { Submission } from './submission.entity.js';
 import { SubmissionsRepository } from './submissions.repository.js';
@@ -24,6 +26,7 @@ export class SubmissionsService {
     private readonly challenges: ChallengesService,
     private readonly data: ChallengeDataService,
     private readonly queue: EvaluationQueue,
+    private readonly workers: WorkersService,
     @Inject(STORAGE) private readonly storage: StoragePort,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -54,6 +57,7 @@ export class SubmissionsService {
         challengeVersion: version.version,
         accountId: account.id,
         status: 'queued',
+        queue: queueFor(spec),
         fileKey,
         fileBytes: file.size,
         fileSha256: createHash('sha256').update(file.buffer).digest('hex'),
@@ -65,7 +69,7 @@ export class SubmissionsService {
     }
     const log = { challenge: slug, submissionId: id };
     try {
-      await this.queue.enqueue(id);
+      await this.queue.enqueue(id, queueFor(spec));
     } catch (err) {
       // The row is the truth: the reconciler enqueues it once the queue is back.
       this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will retry');
@@ -92,11 +96,14 @@ export class SubmissionsService {
   private async view(s: Submission, slug?: string) {
     const score = s.status === 'scored' ? await this.submissions.findScore(s.id, s.challengeVersion) : null;
     const challengeSlug = slug ?? (await this.challenges.slugOf(s.challengeId));
+    const waiting = s.status === 'queued' ? await this.workers.waitingFor(s.queue) : null;
     return {
       id: s.id,
       challenge: challengeSlug,
       challengeVersion: s.challengeVersion,
       status: s.status,
+      /** While queued with no live worker for its queue: "waiting for a GPU worker". */
+      waiting,
       score: score?.value ?? null,
       metric: score?.metric ?? null,
       metrics: score?.metrics ?? null,
