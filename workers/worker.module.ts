@@ -8,13 +8,15 @@ import { EvaluateSubmissionProcessor } from './evaluation/evaluate-submission.pr
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
 import { Heartbeat } from './evaluation/heartbeat.js';
 import { Reconciler } from './evaluation/reconciler.js';
+import { ModelTrainer } from './trainers/model-trainer.js';
+import { TorchRuntime } from './trainers/torch/torch-runtime.js';
 import { TrainingPool } from './trainers/training-pool.js';
 
 @Injectable()
-class TrainingPoolCloser implements OnApplicationShutdown {
-  constructor(private readonly pool: TrainingPool) {}
+class ModelTrainerCloser implements OnApplicationShutdown {
+  constructor(private readonly trainer: ModelTrainer) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.close();
+    await this.trainer.close();
   }
 }
 
@@ -22,8 +24,12 @@ class TrainingPoolCloser implements OnApplicationShutdown {
 @Module({
   imports: [ChallengesModule, SubmissionsModule, WorkersModule],
   providers: [
-    { provide: TrainingPool, inject: [CONFIG], useFactory: (config: Config) => new TrainingPool({ threads: config.worker.concurrency }) },
-    TrainingPoolCloser,
+    {
+      provide: ModelTrainer,
+      inject: [CONFIG],
+      useFactory: (config: Config) => new ModelTrainer(new TrainingPool({ threads: config.worker.concurrency }), new TorchRuntime()),
+    },
+    ModelTrainerCloser,
     EvaluateSubmissionProcessor,
     EvaluationWorkers,
     Reconciler,

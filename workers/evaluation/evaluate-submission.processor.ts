@@ -10,7 +10,7 @@ import { ChallengeDataService } from '../../src/modules/challenges/challenge-dat
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
 import { protocolFor } from '../../src/modules/protocols/registry.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
-import { TrainingPool } from '../trainers/training-pool.js';
+import { ModelTrainer } from '../trainers/model-trainer.js';
 import { evaluateSeeds, type FitRequest } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
 
@@ -26,7 +26,7 @@ export class EvaluateSubmissionProcessor {
     private readonly submissions: SubmissionsRepository,
     private readonly challenges: ChallengesRepository,
     private readonly data: ChallengeDataService,
-    private readonly training: TrainingPool,
+    private readonly trainer: ModelTrainer,
     @Inject(STORAGE) private readonly storage: StoragePort,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -60,8 +60,7 @@ export class EvaluateSubmissionProcessor {
     }
 
     const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
-    const fit = (req: FitRequest) =>
-      this.training.run({ model: req.model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }, deadline);
+    const fit = (req: FitRequest) => this.trainer.fit(req, deadline);
     let result;
     try {
       result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit });

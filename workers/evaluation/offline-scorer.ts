@@ -3,6 +3,8 @@ import { filesInMemory, MissingDataFile } from '../../src/modules/challenges/cha
 import { protocolFor } from '../../src/modules/protocols/registry.js';
 import { StartupError } from '../../src/core/errors/startup-error.js';
 import type { TrainerRef } from '../trainers/trainer.js';
+import { ModelTrainer } from '../trainers/model-trainer.js';
+import { TorchRuntime } from '../trainers/torch/torch-runtime.js';
 import { TrainingPool } from '../trainers/training-pool.js';
 import { evaluateSeeds } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
@@ -29,14 +31,14 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
   const { spec } = bundle;
   const protocol = protocolFor(spec);
   const data = filesInMemory(bundle.files);
-  const training = new TrainingPool({ threads: 1 });
+  const trainer = new ModelTrainer(new TrainingPool({ threads: 1 }), new TorchRuntime());
   try {
     const parsed = await protocol.validate(file, spec, data);
     const result = await evaluateSeeds(evaluatorFor(spec), parsed, {
       spec,
       data,
       scoring: split,
-      fit: (req) => training.run({ model: req.model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }),
+      fit: (req) => trainer.fit(req),
     });
     const { metric } = protocol.ranking(spec);
     const prefix = split === 'dev' ? 'dev_' : '';
@@ -53,7 +55,7 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
     }
     throw e;
   } finally {
-    await training.close();
+    await trainer.close();
   }
 }
 

@@ -70,6 +70,8 @@ export function train(req: TrainRequest): TrainResult {
         diagnostics: { status: 'epochs-done', evaluations: fitted.iterations, objective: fitted.loss, trainMs },
       };
     }
+    case 'cnn':
+      throw new Error('the cnn model runs on the PyTorch runtime (ModelTrainer routes it there), not in a TypeScript thread');
     default:
       return unknownTrainer(model);
   }

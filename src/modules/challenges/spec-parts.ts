@@ -31,9 +31,17 @@ const Seeds = z
   .max(20, 'at most 20 seeds')
   .refine((s) => new Set(s).size === s.length, 'seeds must be unique');
 
+/**
+ * Which implementation trains the model: `node`, the built-in TypeScript trainers (the
+ * default), or `torch`, the PyTorch runtime (workers/torch-runtime; CUDA when the worker
+ * has it). Scores record the trainer, its version and, for torch, the device type.
+ */
+const Runtime = z.enum(['node', 'torch']).optional();
+
 /** L-BFGS from zero: every seed gives the same model, so it takes none. */
 const LogRegModel = z.strictObject({
   kind: z.literal('logreg'),
+  runtime: Runtime,
   params: z
     .strictObject({
       C: z.number().positive().default(1),
@@ -52,6 +60,7 @@ const LogRegModel = z.strictObject({
 /** One hidden ReLU layer, AdamW on mini-batches; initialization and shuffling follow the seed. */
 const MlpModel = z.strictObject({
   kind: z.literal('mlp'),
+  runtime: Runtime,
   params: z
     .strictObject({
       hidden: z.number().int().min(1).max(4096).default(128),
@@ -65,7 +74,25 @@ const MlpModel = z.strictObject({
   seeds: Seeds.default([0]),
 });
 
-export const ModelSchema = z.discriminatedUnion('kind', [LogRegModel, MlpModel]);
+/**
+ * A small CNN for 28×28 grayscale images (PyTorch runtime only): conv 16 → pool → conv 32 →
+ * pool → 64 → classes, AdamW on seeded mini-batches (workers/torch-runtime/PROTOCOL.md).
+ */
+const CnnModel = z.strictObject({
+  kind: z.literal('cnn'),
+  runtime: z.literal('torch', { error: 'the cnn model runs on the PyTorch runtime only: runtime: torch' }).default('torch'),
+  params: z
+    .strictObject({
+      epochs: z.number().int().min(1).max(1000).default(10),
+      batchSize: z.number().int().min(1).max(65_536).default(64),
+      learningRate: z.number().positive().max(10).default(0.001),
+      weightDecay: z.number().min(0).max(10).default(0.01),
+    })
+    .prefault({}),
+  seeds: Seeds.default([0]),
+});
+
+export const ModelSchema = z.discriminatedUnion('kind', [LogRegModel, MlpModel, CnnModel]);
 export type ModelSpec = z.infer<typeof ModelSchema>;
 
 /** Whether the model's result depends on the seed. */

@@ -1,0 +1,36 @@
+import type { ModelSpec } from '../../src/modules/challenges/spec-parts.js';
+import type { TrainResult } from './trainer.js';
+import { TorchRuntime } from './torch/torch-runtime.js';
+import { TrainingPool } from './training-pool.js';
+
+export interface ModelFit {
+  model: ModelSpec;
+  seed: number;
+  classes: number;
+  train: { x: Float64Array; y: Int32Array; n: number; d: number };
+  predict: { x: Float64Array; n: number };
+}
+
+/**
+ * Trains a challenge's fixed model on the runtime it names: the TypeScript trainers on
+ * worker threads (the default), or the PyTorch runtime (`runtime: torch`, and every cnn).
+ * Aborting `signal` stops the training either way (the thread or the child process ends).
+ */
+export class ModelTrainer {
+  constructor(
+    private readonly threads: TrainingPool,
+    private readonly torch: TorchRuntime,
+  ) {}
+
+  fit(req: ModelFit, signal?: AbortSignal): Promise<TrainResult> {
+    const { model } = req;
+    if (model.runtime === 'torch') {
+      return this.torch.train({ trainer: model.kind, params: model.params, seed: req.seed, classes: req.classes, train: req.train, predict: req.predict }, signal);
+    }
+    return this.threads.run({ model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }, signal);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.threads.close(), this.torch.close()]);
+  }
+}
