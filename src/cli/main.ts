@@ -68,7 +68,8 @@ program
   .description('run the API and a worker in one process, with every bundled challenge published; with no DATABASE_URL/REDIS_URL it runs on an embedded PostgreSQL')
   .option('--no-demo-token', 'do not create a token for the "demo" participant')
   .action(async (opts: { demoToken: boolean }) => {
-    const config = loadConfig();
+    // Everything in one process: it serves the GPU queue too (a GPU challenge's model trains on the CPU here).
+    const config = loadConfig({ WORKER_QUEUES: 'evaluate-cpu,evaluate-gpu', ...process.env });
     const logger = createLogger(config.logLevel, 'sieve');
     const db = await resolveDatabase(config, logger);
     const ds = await openDataSource(db.url);

@@ -28,7 +28,7 @@ describe('the embedded default', () => {
     expect(sieve.output()).toContain('queue on PostgreSQL');
 
     const list = (await (await fetch(`${url}/api/v1/challenges`)).json()) as { slug: string }[];
-    expect(list.map((c) => c.slug)).toEqual(['digits-selection', 'fashion-acquisition', 'fashion-cleaning', 'fashion-concepts', 'fashion-dataset', 'fashion-selection']);
+    expect(list.map((c) => c.slug)).toEqual(['digits-selection', 'fashion-acquisition', 'fashion-cleaning', 'fashion-cnn-dataset', 'fashion-concepts', 'fashion-dataset', 'fashion-selection']);
 
     const form = new FormData();
     form.set('file', new Blob([await readFile('challenges/digits-selection/baselines/random.csv')]), 'random.csv');

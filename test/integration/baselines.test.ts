@@ -9,7 +9,7 @@ import { type Stack, startStack } from '../support/stack.js';
 describe('bundled baselines score what their READMEs say', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true });
+    stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true, env: { WORKER_QUEUES: 'evaluate-cpu,evaluate-gpu' } });
   }, 60_000);
   afterAll(() => stack?.stop(), 30_000);
 
@@ -32,6 +32,7 @@ describe('bundled baselines score what their READMEs say', () => {
       'fashion-acquisition/uniform.csv',
       'fashion-cleaning/loss-ranked.csv',
       'fashion-cleaning/random.csv',
+      'fashion-cnn-dataset/balanced-1000.csv.gz',
       'fashion-concepts/balanced.zip',
       'fashion-concepts/random.zip',
       'fashion-dataset/balanced-1000.csv.gz',

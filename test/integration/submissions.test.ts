@@ -47,7 +47,7 @@ describe('submitting a selection', () => {
 
   it('lists the bundled challenges and describes one without its test data', async () => {
     const list = (await (await fetch(`${stack.url}/api/v1/challenges`)).json()) as { slug: string }[];
-    expect(list.map((c) => c.slug)).toEqual(['digits-selection', 'fashion-acquisition', 'fashion-cleaning', 'fashion-concepts', 'fashion-dataset', 'fashion-selection']);
+    expect(list.map((c) => c.slug)).toEqual(['digits-selection', 'fashion-acquisition', 'fashion-cleaning', 'fashion-cnn-dataset', 'fashion-concepts', 'fashion-dataset', 'fashion-selection']);
     const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection`);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ protocol: 'selection', budget: { maxItems: 100 }, metric: { name: 'macro_f1', direction: 'maximize' }, model: { kind: 'logreg' } });

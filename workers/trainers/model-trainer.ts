@@ -17,17 +17,28 @@ export interface ModelFit {
  * Aborting `signal` stops the training either way (the thread or the child process ends).
  */
 export class ModelTrainer {
+  private torchDevice?: Promise<'cpu' | 'cuda'>;
+
   constructor(
     private readonly threads: TrainingPool,
     private readonly torch: TorchRuntime,
   ) {}
 
-  fit(req: ModelFit, signal?: AbortSignal): Promise<TrainResult> {
+  async fit(req: ModelFit, signal?: AbortSignal): Promise<TrainResult> {
     const { model } = req;
     if (model.runtime === 'torch') {
-      return this.torch.train({ trainer: model.kind, params: model.params, seed: req.seed, classes: req.classes, train: req.train, predict: req.predict }, signal);
+      let params: Record<string, number> = model.params;
+      if (model.kind === 'cnn' && model.cpuFallback && (await this.device()) === 'cpu') params = { ...params, epochs: model.cpuFallback.epochs };
+      return this.torch.train({ trainer: model.kind, params, seed: req.seed, classes: req.classes, train: req.train, predict: req.predict }, signal);
     }
     return this.threads.run({ model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }, signal);
+  }
+
+  /** Where the PyTorch runtime trains (asked once). */
+  private device(): Promise<'cpu' | 'cuda'> {
+    this.torchDevice ??= this.torch.hello().then((h) => h.device);
+    this.torchDevice.catch(() => (this.torchDevice = undefined));
+    return this.torchDevice;
   }
 
   async close(): Promise<void> {

@@ -90,6 +90,11 @@ const CnnModel = z.strictObject({
     })
     .prefault({}),
   seeds: Seeds.default([0]),
+  /**
+   * On a worker without a GPU, train this many epochs instead (for tests and small
+   * machines); the score's trainer version says the device (`+cpu`).
+   */
+  cpuFallback: z.strictObject({ epochs: z.number().int().min(1).max(1000) }).optional(),
 });
 
 export const ModelSchema = z.discriminatedUnion('kind', [LogRegModel, MlpModel, CnnModel]);

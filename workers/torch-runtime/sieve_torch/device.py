@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 
 import torch
@@ -16,6 +17,9 @@ def configure_torch() -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     if hasattr(torch, "set_float32_matmul_precision"):
         torch.set_float32_matmul_precision("highest")
+    # CPU kernels may split a reduction differently with another thread count, so a fixed
+    # count (not "as many as there are cores") keeps CPU results the same on every machine.
+    torch.set_num_threads(int(os.environ.get("SIEVE_TORCH_THREADS", "1")))
 
 
 def resolve_device(requested: str) -> torch.device:
