@@ -83,3 +83,24 @@ describe('a CNN challenge through the real worker', () => {
     expect(again.metrics).toStrictEqual(first.metrics);
   }, 300_000);
 });
+
+/** Many trainings in one batched run give each job exactly what it gets alone. */
+describe('batched training on the PyTorch runtime', () => {
+  const runtime = new TorchRuntime({ device: 'cpu' });
+  const pool = readChallengeCsv('challenges/fashion-selection/pool.csv.gz');
+  const test = readChallengeCsv('challenges/fashion-selection/test.csv.gz');
+  afterAll(() => runtime.close(), 30_000);
+
+  it.each([
+    ['logreg', { C: 1, maxIter: 200, tol: 1e-4 }],
+    ['mlp', { hidden: 32, epochs: 3, batchSize: 32, learningRate: 0.01, weightDecay: 0.01 }],
+  ] as const)('%s: 6 jobs of different sizes in one train_batch equal 6 single trainings', async (trainer, params) => {
+    const jobs = [50, 200, 1000, 75, 400, 1000].map((k, i) => ({ train: takeRows(pool, seededSelection(pool.n, k, i)), predict: { x: test.x, n: test.n } }));
+    const batched = await runtime.trainBatch({ trainer, params, seed: 1, classes: 10, jobs });
+    for (const [i, job] of jobs.entries()) {
+      const alone = await runtime.train({ trainer, params, seed: 1, classes: 10, ...job });
+      expect({ job: i, same: Buffer.from(batched[i].predictions.buffer).equals(Buffer.from(alone.predictions.buffer)) }).toEqual({ job: i, same: true });
+      expect(batched[i].iterations).toBe(alone.iterations);
+    }
+  }, 120_000);
+});

@@ -11,7 +11,7 @@ import { ChallengesRepository } from '../../src/modules/challenges/challenges.re
 import { protocolFor } from '../../src/modules/protocols/registry.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { ModelTrainer } from '../trainers/model-trainer.js';
-import { evaluateSeeds, type FitRequest } from './protocols/evaluator.js';
+import { evaluateSeeds, type EvaluationContext, type FitRequest } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
@@ -61,9 +61,10 @@ export class EvaluateSubmissionProcessor {
 
     const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
     const fit = (req: FitRequest) => this.trainer.fit(req, deadline);
+    const fitMany: EvaluationContext['fitMany'] = (model, seed, classes, jobs) => this.trainer.fitMany(model, seed, classes, jobs, deadline);
     let result;
     try {
-      result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit });
+      result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit, fitMany });
     } catch (e) {
       if (deadline.aborted) {
         await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);

@@ -39,6 +39,7 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
       data,
       scoring: split,
       fit: (req) => trainer.fit(req),
+      fitMany: (model, seed, classes, jobs) => trainer.fitMany(model, seed, classes, jobs),
     });
     const { metric } = protocol.ranking(spec);
     const prefix = split === 'dev' ? 'dev_' : '';

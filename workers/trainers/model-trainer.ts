@@ -27,11 +27,27 @@ export class ModelTrainer {
   async fit(req: ModelFit, signal?: AbortSignal): Promise<TrainResult> {
     const { model } = req;
     if (model.runtime === 'torch') {
-      let params: Record<string, number> = model.params;
-      if (model.kind === 'cnn' && model.cpuFallback && (await this.device()) === 'cpu') params = { ...params, epochs: model.cpuFallback.epochs };
+      const params = await this.torchParams(model);
       return this.torch.train({ trainer: model.kind, params, seed: req.seed, classes: req.classes, train: req.train, predict: req.predict }, signal);
     }
     return this.threads.run({ model, seed: req.seed, classes: req.classes, train: req.train, test: req.predict }, signal);
+  }
+
+  /**
+   * Many trainings of one model (the same seed and classes; each its own rows), results
+   * in order. On the PyTorch runtime they run as one batched run; on the TypeScript
+   * trainers they share the worker threads. Each result equals its fit alone.
+   */
+  async fitMany(model: ModelSpec, seed: number, classes: number, jobs: Pick<ModelFit, 'train' | 'predict'>[], signal?: AbortSignal): Promise<TrainResult[]> {
+    if (model.runtime === 'torch') {
+      return this.torch.trainBatch({ trainer: model.kind, params: await this.torchParams(model), seed, classes, jobs }, signal);
+    }
+    return Promise.all(jobs.map((job) => this.fit({ model, seed, classes, ...job }, signal)));
+  }
+
+  private async torchParams(model: ModelSpec): Promise<Record<string, number>> {
+    if (model.kind === 'cnn' && model.cpuFallback && (await this.device()) === 'cpu') return { ...model.params, epochs: model.cpuFallback.epochs };
+    return model.params;
   }
 
   /** Where the PyTorch runtime trains (asked once). */

@@ -9,24 +9,23 @@ import type { SubmissionEvaluator } from './evaluator.js';
  * accuracy (cleaning-score.ts). The whole accuracy curve is kept with the score.
  */
 export const cleaningEvaluator: SubmissionEvaluator<CleaningOrder, CleaningChallengeSpec> = {
-  async evaluate({ order }, { spec, data, scoring, seed, fit }) {
+  async evaluate({ order }, { spec, data, scoring, seed, fitMany }) {
     const [pool, clean, test] = await Promise.all([data.get('pool'), data.get('clean'), data.get(scoring)]);
     const { features, labels: noisy, n, d } = pool;
-    const curve: CurvePoint[] = [];
-    let iterations = 0;
-    let trainer;
-    for (const fixes of cleaningCheckpoints(n, spec.cleaning.steps)) {
-      const result = await fit({
-        model: spec.model,
-        classes: spec.data.labels.length,
-        seed,
+    const checkpoints = cleaningCheckpoints(n, spec.cleaning.steps);
+    // Every checkpoint's training at once: one batched run on the PyTorch runtime.
+    const results = await fitMany(
+      spec.model,
+      seed,
+      spec.data.labels.length,
+      checkpoints.map((fixes) => ({
         train: { x: features, y: labelsAfterFixes(noisy, clean.labels, order, fixes), n, d },
         predict: { x: test.features, n: test.n },
-      });
-      curve.push({ fixes, fraction: fixes / n, accuracy: accuracy(test.labels, result.predictions) });
-      iterations += result.iterations;
-      trainer = result.trainer;
-    }
+      })),
+    );
+    const curve: CurvePoint[] = checkpoints.map((fixes, i) => ({ fixes, fraction: fixes / n, accuracy: accuracy(test.labels, results[i].predictions) }));
+    const iterations = results.reduce((sum, r) => sum + r.iterations, 0);
+    const trainer = results[0].trainer;
     const { score, target } = cleaningScore(curve, spec.cleaning.targetRatio);
     return {
       metrics: {
@@ -35,7 +34,7 @@ export const cleaningEvaluator: SubmissionEvaluator<CleaningOrder, CleaningChall
         noisy_accuracy: curve[0].accuracy,
         clean_accuracy: curve[curve.length - 1].accuracy,
       },
-      trainer: trainer!,
+      trainer,
       iterations,
       details: { curve },
     };

@@ -36,6 +36,7 @@ function contextFor(model: unknown): Omit<EvaluationContext<Spec>, 'seed'> {
     data: filesInMemory([]),
     scoring: 'test',
     fit: () => Promise.reject(new Error('the fake evaluator trains nothing')),
+    fitMany: () => Promise.reject(new Error('the fake evaluator trains nothing')),
   };
 }
 

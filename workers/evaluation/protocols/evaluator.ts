@@ -37,6 +37,11 @@ export interface EvaluationContext<S = ChallengeSpec> {
   seed: number;
   /** Trains a fixed model off the event loop (bounded by the evaluation's deadline). */
   fit(request: FitRequest): Promise<TrainResult>;
+  /**
+   * Many trainings of one model, results in order, each equal to its `fit` alone: one
+   * batched run on the PyTorch runtime, the worker threads side by side otherwise.
+   */
+  fitMany(model: ModelSpec, seed: number, classes: number, jobs: Pick<FitRequest, 'train' | 'predict'>[]): Promise<TrainResult[]>;
 }
 
 export interface Evaluation {

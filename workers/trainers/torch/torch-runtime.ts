@@ -24,7 +24,15 @@ const Trainer = z.object({ name: z.string(), version: z.string(), device: z.enum
 const Event = z.discriminatedUnion('event', [
   z.object({ id: z.string(), event: z.literal('ready'), torch: z.string(), device: z.enum(['cpu', 'cuda']), deviceName: z.string() }),
   z.object({ id: z.string(), event: z.literal('progress'), epoch: z.number(), epochs: z.number() }),
-  z.object({ id: z.string(), event: z.literal('result'), trainer: Trainer.optional(), out: z.string().optional(), iterations: z.number().optional(), ms: z.number().optional() }),
+  z.object({
+    id: z.string(),
+    event: z.literal('result'),
+    trainer: Trainer.optional(),
+    out: z.string().optional(),
+    iterations: z.number().optional(),
+    results: z.array(z.object({ out: z.string(), iterations: z.number() })).optional(),
+    ms: z.number().optional(),
+  }),
   z.object({ id: z.string(), event: z.literal('error'), code: z.enum(['invalid_request', 'out_of_memory', 'internal']), message: z.string() }),
 ]);
 type Event = z.infer<typeof Event>;
@@ -100,6 +108,60 @@ export class TorchRuntime {
         converged: true,
         diagnostics: { status: 'epochs-done', evaluations: e.iterations ?? 0, objective: 0, trainMs: e.ms ?? 0 },
       };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Trains one model per job in ONE batched run (the runtime's train_batch): the same
+   * trainer, params, seed and classes; each job its own rows. Every job gets the
+   * predictions it would get alone. Jobs sharing a features array (the cleaning
+   * protocol's checkpoints) share its file.
+   */
+  async trainBatch(
+    req: Omit<TorchTrainRequest, 'train' | 'predict'> & { jobs: Pick<TorchTrainRequest, 'train' | 'predict'>[] },
+    signal?: AbortSignal,
+  ): Promise<TrainResult[]> {
+    const dir = await mkdtemp(join(tmpdir(), 'sieve-torch-'));
+    try {
+      const written = new Map<Float64Array, string>();
+      const matrix = async (x: Float64Array, n: number, d: number) => {
+        let path = written.get(x);
+        if (!path) {
+          path = join(dir, `x-${written.size}.npy`);
+          await writeFloat32Matrix(path, x, n, d);
+          written.set(x, path);
+        }
+        return path;
+      };
+      const jobs: { train: { x: string; y: string }; predict: { x: string }; out: string }[] = [];
+      for (const [i, job] of req.jobs.entries()) {
+        const y = join(dir, `y-${i}.npy`);
+        await writeInt64Vector(y, job.train.y);
+        jobs.push({
+          train: { x: await matrix(job.train.x, job.train.n, job.train.d), y },
+          predict: { x: await matrix(job.predict.x, job.predict.n, job.train.d) },
+          out: join(dir, `predictions-${i}.npy`),
+        });
+      }
+      const e = await this.request(
+        { op: 'train_batch', trainer: req.trainer, params: req.params, seed: req.seed, classes: req.classes, jobs, device: this.opts.device ?? 'auto' },
+        signal,
+      );
+      if (e.event !== 'result' || !e.trainer || !e.results || e.results.length !== jobs.length) {
+        throw new Error(`torch runtime: expected ${jobs.length} batch results, got ${JSON.stringify(e).slice(0, 300)}`);
+      }
+      const trainer = { name: e.trainer.name, version: `${e.trainer.version}+${e.trainer.device}` };
+      return Promise.all(
+        e.results.map(async (r, i) => ({
+          trainer,
+          predictions: await readInt32Vector(jobs[i].out, req.jobs[i].predict.n),
+          iterations: r.iterations,
+          converged: true,
+          diagnostics: { status: 'epochs-done' as const, evaluations: r.iterations, objective: 0, trainMs: (e.ms ?? 0) / jobs.length },
+        })),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
