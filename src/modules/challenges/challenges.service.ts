@@ -114,6 +114,7 @@ export class ChallengesService {
     const { spec, dataSummary } = version;
     const protocol = protocolFor(spec);
     const { seeds, invariant } = seedsOf(spec.model);
+    const queue = queueFor(spec);
     const publicFiles = protocol.dataFiles(spec).filter((f) => !f.hidden && version.dataKeys[f.role]);
     return {
       slug: challenge.slug,
@@ -127,7 +128,7 @@ export class ChallengesService {
       model: { kind: spec.model.kind, params: spec.model.params, seeds: invariant ? null : seeds, seedInvariant: invariant },
       files: publicFiles.map((f) => ({ role: f.role, url: `/api/v1/challenges/${challenge.slug}/files/${f.role}` })),
       /** waiting: null while a live worker serves the challenge's queue, else e.g. "waiting for a GPU worker". */
-      resources: { class: resourceClass(spec), queue: queueFor(spec), waiting: await this.workers.waitingFor(queueFor(spec)) },
+      resources: { class: resourceClass(spec), queue, waiting: await this.workers.waitingFor(queue) },
       ...protocol.describe(spec, dataSummary),
       phases: [],
       limits: { maxFileBytes: spec.limits.maxFileBytes },

@@ -151,6 +151,16 @@ export const ClassificationMetric = z.strictObject({
 });
 export type ClassificationMetricSpec = z.infer<typeof ClassificationMetric>;
 
+/** A classification metric ranks by its own name and direction. */
+export function rankByMetric(spec: { metric: ClassificationMetricSpec }): { metric: string; direction: Direction } {
+  return { metric: spec.metric.name, direction: METRICS[spec.metric.name].direction };
+}
+
+/** A classification metric as a challenge page shows it. */
+export function describeMetric(metric: ClassificationMetricSpec) {
+  return { name: metric.name, direction: METRICS[metric.name].direction, positiveLabel: metric.positiveLabel };
+}
+
 /** f1 needs a positive label among the challenge's labels. */
 export function checkPositiveLabel(
   spec: { metric: ClassificationMetricSpec; data: { labels: string[] } },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, type ErrorDetail } from '../../core/errors/app-error.js';
 import { Xoshiro128 } from '../../core/random/random.js';
 import type { Dataset } from '../challenges/dataset.js';
-import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, METRICS } from '../challenges/spec-parts.js';
+import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, describeMetric, rankByMetric } from '../challenges/spec-parts.js';
 import { readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import { type DataFile, fileSummary, type ProtocolDefinition, sameFeatures } from './protocol.js';
 
@@ -172,14 +172,14 @@ export const acquisitionProtocol: ProtocolDefinition<AcquisitionChallengeSpec, P
     slug: spec.slug,
     version: spec.version,
   }),
-  ranking: (spec) => ({ metric: spec.metric.name, direction: METRICS[spec.metric.name].direction }),
+  ranking: rankByMetric,
   describe(spec, summary) {
     const facts = summary as unknown as AcquisitionSummary;
     return {
       data: { testRows: facts.testRows, devRows: facts.devRows, features: facts.features },
       sellers: facts.sellers,
       budget: spec.budget,
-      metric: { name: spec.metric.name, direction: METRICS[spec.metric.name].direction, positiveLabel: spec.metric.positiveLabel },
+      metric: describeMetric(spec.metric),
       submissionFormat: {
         contentType: 'text/csv',
         field: 'file',
@@ -200,11 +200,15 @@ export const acquisitionProtocol: ProtocolDefinition<AcquisitionChallengeSpec, P
     }
     const plan = validatePlan(file, spec, stock);
     if (spec.sellers.every((seller) => data.has(sellerRole(seller.name)))) {
-      const bought = await purchasedRows(spec, plan, (name) => data.get(sellerRole(name)));
-      if (new Set(bought.y).size < 2) {
+      const classes = new Set<number>();
+      for (const p of plan.purchases) {
+        const ds = await data.get(sellerRole(p.seller));
+        for (const r of drawRows(spec, p.seller, ds.n, p.rows)) classes.add(ds.labels[r]);
+      }
+      if (classes.size < 2) {
         throw AppError.unprocessable(
           'invalid_plan',
-          `Every row this plan buys has the label "${spec.data.labels[bought.y[0]]}"; the model needs examples of at least 2 classes. Buy more rows, or from other sellers`,
+          `Every row this plan buys has the label "${spec.data.labels[[...classes][0]]}"; the model needs examples of at least 2 classes. Buy more rows, or from other sellers`,
         );
       }
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from '../../core/errors/app-error.js';
 import type { Dataset } from '../challenges/dataset.js';
-import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, METRICS } from '../challenges/spec-parts.js';
+import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, describeMetric, rankByMetric } from '../challenges/spec-parts.js';
 import { readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import { type DataFile, type ProtocolDefinition, sameFeatures } from './protocol.js';
 import { readImageZip } from './uploads/image-dataset.js';
@@ -178,14 +178,14 @@ export const datasetProtocol: ProtocolDefinition<DatasetChallengeSpec, UploadedE
     metric: spec.metric,
     featureScale: spec.dataset.featureScale,
   }),
-  ranking: (spec) => ({ metric: spec.metric.name, direction: METRICS[spec.metric.name].direction }),
+  ranking: rankByMetric,
   describe(spec, summary) {
     const facts = summary as unknown as DatasetSummary;
     const { image, maxExamples } = spec.dataset;
     return {
       data: { testRows: facts.testRows, devRows: facts.devRows, starterRows: facts.starterRows, features: facts.features },
       dataset: spec.dataset,
-      metric: { name: spec.metric.name, direction: METRICS[spec.metric.name].direction, positiveLabel: spec.metric.positiveLabel },
+      metric: describeMetric(spec.metric),
       submissionFormat: {
         contentType: image ? 'text/csv or application/zip' : 'text/csv',
         field: 'file',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
 import type { Dataset } from '../challenges/dataset.js';
-import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, METRICS } from '../challenges/spec-parts.js';
+import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, describeMetric, rankByMetric } from '../challenges/spec-parts.js';
 import { poolRow, readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import { describePool, poolSummary, type PoolSummary } from './pool-summary.js';
 import { type DataFile, type ProtocolDefinition, sameFeatures } from './protocol.js';
@@ -89,13 +89,13 @@ export const selectionProtocol: ProtocolDefinition<SelectionChallengeSpec, Selec
     return checked;
   },
   scoringPart: (spec) => ({ protocol: spec.protocol, labels: spec.data.labels, model: spec.model, metric: spec.metric }),
-  ranking: (spec) => ({ metric: spec.metric.name, direction: METRICS[spec.metric.name].direction }),
+  ranking: rankByMetric,
   describe(spec, summary) {
     const facts = summary as unknown as PoolSummary;
     return {
       data: describePool(facts),
       budget: spec.budget,
-      metric: { name: spec.metric.name, direction: METRICS[spec.metric.name].direction, positiveLabel: spec.metric.positiveLabel },
+      metric: describeMetric(spec.metric),
       submissionFormat: {
         contentType: 'text/csv',
         field: 'file',

@@ -8,6 +8,7 @@ import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import { queueFor } from '../challenges/spec-parts.js';
+import type { QueueName } from '../../core/queue/jobs.js';
 import { protocolFor } from '../protocols/registry.js';
 import { WorkersService } from '../workers/workers.service.js';
 import { EvaluationQueue } from './evaluation-queue.js';
@@ -84,19 +85,20 @@ export class SubmissionsService {
     if (!submission || (submission.accountId !== account.id && account.role !== 'admin')) {
       throw AppError.notFound(`Submission "${id}"`);
     }
-    return this.view(submission);
+    return this.view(submission, await this.workers.waiting());
   }
 
   async listMine(account: AccountRecord, slug: string) {
     const { challenge } = await this.challenges.get(slug);
     const rows = await this.submissions.listForAccount(challenge.id, account.id, 100);
-    return Promise.all(rows.map((s) => this.view(s, slug)));
+    const waitingFor = await this.workers.waiting();
+    return Promise.all(rows.map((s) => this.view(s, waitingFor, slug)));
   }
 
-  private async view(s: Submission, slug?: string) {
+  private async view(s: Submission, waitingFor: (queue: QueueName) => string | null, slug?: string) {
     const score = s.status === 'scored' ? await this.submissions.findScore(s.id, s.challengeVersion) : null;
     const challengeSlug = slug ?? (await this.challenges.slugOf(s.challengeId));
-    const waiting = s.status === 'queued' ? await this.workers.waitingFor(s.queue) : null;
+    const waiting = s.status === 'queued' ? waitingFor(s.queue) : null;
     return {
       id: s.id,
       challenge: challengeSlug,

@@ -25,8 +25,13 @@ export class WorkersService {
 
   /** Null when a live worker serves `queue`; otherwise what its submissions are waiting for. */
   async waitingFor(queue: QueueName): Promise<string | null> {
-    const live = await this.workers.seenSince(this.staleBefore());
-    return live.some((w) => w.queues.includes(queue)) ? null : WAITING[queue];
+    return (await this.waiting())(queue);
+  }
+
+  /** waitingFor for any number of queues, from one look at the live workers. */
+  async waiting(): Promise<(queue: QueueName) => string | null> {
+    const served = new Set((await this.workers.seenSince(this.staleBefore())).flatMap((w) => w.queues));
+    return (queue) => (served.has(queue) ? null : WAITING[queue]);
   }
 
   private staleBefore(): Date {

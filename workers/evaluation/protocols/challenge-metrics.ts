@@ -1,4 +1,4 @@
-import type { ClassificationMetricSpec } from '../../../src/modules/challenges/spec-parts.js';
+import type { ClassificationMetricSpec, ModelSpec } from '../../../src/modules/challenges/spec-parts.js';
 import { computeMetric, type MetricName } from '../../trainers/metrics.js';
 import { concatRows, type EvaluationContext, type TrainingSet } from './evaluator.js';
 import type { TrainerRef } from '../../trainers/trainer.js';
@@ -24,7 +24,7 @@ export function computeMetrics(spec: Classification, yTrue: Int32Array, yPred: I
  * divides every feature (the training rows' already are) before the model sees it.
  */
 export async function trainAndScore(
-  ctx: EvaluationContext<Classification & { model: Parameters<EvaluationContext['fit']>[0]['model'] }>,
+  ctx: EvaluationContext<Classification & { model: ModelSpec }>,
   set: TrainingSet,
   scale = 1,
 ): Promise<{ metrics: Record<string, number>; trainer: TrainerRef; iterations: number }> {

@@ -28,8 +28,6 @@ const Event = z.discriminatedUnion('event', [
     id: z.string(),
     event: z.literal('result'),
     trainer: Trainer.optional(),
-    out: z.string().optional(),
-    iterations: z.number().optional(),
     results: z.array(z.object({ out: z.string(), iterations: z.number() })).optional(),
     ms: z.number().optional(),
   }),
@@ -79,38 +77,11 @@ export class TorchRuntime {
     return { torch: e.torch, device: e.device, deviceName: e.deviceName };
   }
 
+  /** One training: a batch of one job (the runtime's single-job path is its batched path). */
   async train(req: TorchTrainRequest, signal?: AbortSignal): Promise<TrainResult> {
-    const dir = await mkdtemp(join(tmpdir(), 'sieve-torch-'));
-    try {
-      const files = { x: join(dir, 'train-x.npy'), y: join(dir, 'train-y.npy'), p: join(dir, 'predict-x.npy'), out: join(dir, 'predictions.npy') };
-      await writeFloat32Matrix(files.x, req.train.x, req.train.n, req.train.d);
-      await writeInt64Vector(files.y, req.train.y);
-      await writeFloat32Matrix(files.p, req.predict.x, req.predict.n, req.train.d);
-      const e = await this.request(
-        {
-          op: 'train',
-          trainer: req.trainer,
-          params: req.params,
-          seed: req.seed,
-          classes: req.classes,
-          train: { x: files.x, y: files.y },
-          predict: { x: files.p },
-          out: files.out,
-          device: this.opts.device ?? 'auto',
-        },
-        signal,
-      );
-      if (e.event !== 'result' || !e.trainer) throw new Error(`torch runtime: expected a result, got ${JSON.stringify(e)}`);
-      return {
-        trainer: { name: e.trainer.name, version: `${e.trainer.version}+${e.trainer.device}` },
-        predictions: await readInt32Vector(files.out, req.predict.n),
-        iterations: e.iterations ?? 0,
-        converged: true,
-        diagnostics: { status: 'epochs-done', evaluations: e.iterations ?? 0, objective: 0, trainMs: e.ms ?? 0 },
-      };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const { train, predict, ...rest } = req;
+    const [result] = await this.trainBatch({ ...rest, jobs: [{ train, predict }] }, signal);
+    return result;
   }
 
   /**
