@@ -27,7 +27,9 @@ class ModelTrainerCloser implements OnApplicationShutdown {
     {
       provide: ModelTrainer,
       inject: [CONFIG],
-      useFactory: (config: Config) => new ModelTrainer(new TrainingPool({ threads: config.worker.concurrency }), new TorchRuntime()),
+      useFactory: (config: Config) => new ModelTrainer(new TrainingPool({ threads: config.worker.concurrency }), new TorchRuntime(), {
+          batchWindowMs: config.worker.batchWindowMs,
+        }),
     },
     ModelTrainerCloser,
     EvaluateSubmissionProcessor,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../../src/core/config/config.js';
-import { JOBS, type JobName, type QueueName } from '../../src/core/queue/jobs.js';
+import { JOBS, type JobName, QUEUES, type QueueName } from '../../src/core/queue/jobs.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
 import { QUEUE_BACKEND, type QueueBackend } from '../../src/core/queue/queue-backend.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
@@ -29,8 +29,9 @@ export class EvaluationWorkers {
   start(): void {
     for (const queue of this.config.worker.queues) {
       this.assertHandlers(queue);
+      const concurrency = this.concurrencyOf(queue);
       const worker = this.backend.worker(queue, (job) => this.dispatch(job), {
-        concurrency: this.config.worker.concurrency,
+        concurrency,
         lockDuration: 30_000,
         stalledInterval: 15_000,
         maxStalledCount: 2,
@@ -41,12 +42,21 @@ export class EvaluationWorkers {
       });
       void worker.run().catch((err: unknown) => this.logger.error({ err, queue }, 'queue worker stopped'));
       this.workers.push(worker);
-      this.logger.info({ queue, concurrency: this.config.worker.concurrency, backend: this.backend.kind }, 'serving queue');
+      this.logger.info({ queue, concurrency, backend: this.backend.kind }, 'serving queue');
     }
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  /**
+   * GPU work is taken WORKER_GPU_BATCH jobs at a time, so that the submissions of one
+   * challenge version waiting together train in one batched run; CPU work as many at once
+   * as there are training threads.
+   */
+  private concurrencyOf(queue: QueueName): number {
+    return queue === QUEUES.evaluateGpu ? this.config.worker.gpuBatch : this.config.worker.concurrency;
   }
 
   /** The worker refuses to boot when a job on one of its queues has no handler. */

@@ -6,11 +6,13 @@ import { LOGGER } from '../../src/core/logger/logger.js';
 import { detectDevice } from '../../src/modules/workers/device.js';
 import type { DeviceInfo } from '../../src/modules/workers/worker-heartbeat.entity.js';
 import { WorkersRepository } from '../../src/modules/workers/workers.repository.js';
+import { ModelTrainer } from '../trainers/model-trainer.js';
 
 /**
  * Tells the database this worker is alive, what it serves and what it runs on: at start,
  * every WORKER_HEARTBEAT_MS, and gone at stop. The API uses it to say "waiting for a GPU
- * worker" instead of looking stuck, and admins see the workers' devices.
+ * worker" instead of looking stuck, and admins see the workers' devices and what they
+ * have done (the PyTorch runtime's batched runs).
  */
 @Injectable()
 export class Heartbeat {
@@ -21,6 +23,7 @@ export class Heartbeat {
 
   constructor(
     private readonly workers: WorkersRepository,
+    private readonly trainer: ModelTrainer,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -39,7 +42,14 @@ export class Heartbeat {
   }
 
   private async beat(): Promise<void> {
-    await this.workers.beat({ id: this.id, queues: this.config.worker.queues, device: this.device!, pid: process.pid, startedAt: this.startedAt });
+    await this.workers.beat({
+      id: this.id,
+      queues: this.config.worker.queues,
+      device: this.device!,
+      activity: { torchBatches: this.trainer.batchStats },
+      pid: process.pid,
+      startedAt: this.startedAt,
+    });
     await this.workers.prune(new Date(Date.now() - 10 * this.config.worker.staleMs));
   }
 }

@@ -57,6 +57,15 @@ const EnvSchema = z.object({
     .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
     .pipe(z.array(z.enum(QUEUE_NAMES)).min(1)),
   WORKER_CONCURRENCY: positiveInt.default(2),
+  /** GPU-queue evaluations a worker takes at once; those of one challenge version train in one batched run. */
+  WORKER_GPU_BATCH: positiveInt.default(16),
+  /** How long a PyTorch training waits for others to join its batched run. */
+  WORKER_BATCH_WINDOW_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds from 0 to 60000' })
+    .int('must be a whole number of milliseconds from 0 to 60000')
+    .min(0, 'must be a whole number of milliseconds from 0 to 60000')
+    .max(60_000, 'must be a whole number of milliseconds from 0 to 60000')
+    .default(25),
   JOB_ATTEMPTS: positiveInt.default(5),
   JOB_BACKOFF_MS: positiveInt.default(2000),
   EVALUATION_TIMEOUT_MS: positiveInt.default(10 * 60 * 1000),
@@ -89,6 +98,9 @@ export interface Config {
   worker: {
     queues: (typeof QUEUE_NAMES)[number][];
     concurrency: number;
+    /** Concurrency of the evaluate-gpu queue: up to this many submissions train in one batched run. */
+    gpuBatch: number;
+    batchWindowMs: number;
     attempts: number;
     backoffMs: number;
     evaluationTimeoutMs: number;
@@ -158,6 +170,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       queues: e.WORKER_QUEUES,
       concurrency: e.WORKER_CONCURRENCY,
+      gpuBatch: e.WORKER_GPU_BATCH,
+      batchWindowMs: e.WORKER_BATCH_WINDOW_MS,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       evaluationTimeoutMs: e.EVALUATION_TIMEOUT_MS,

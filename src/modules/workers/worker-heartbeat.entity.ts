@@ -10,6 +10,12 @@ export interface DeviceInfo {
   gpus: { name: string; memoryBytes: number }[];
 }
 
+/** What a worker has done since it started, as it reports it. */
+export interface WorkerActivity {
+  /** The PyTorch runtime's batched runs: requests, trainings, the largest run, out-of-memory splits. */
+  torchBatches?: { runs: number; trainings: number; largest: number; largestCallers: number; outOfMemorySplits: number };
+}
+
 /** A running worker process: written at start and every heartbeat, removed when it stops. */
 @Entity({ name: 'worker_heartbeats' })
 export class WorkerHeartbeat {
@@ -22,6 +28,9 @@ export class WorkerHeartbeat {
 
   @Column({ type: 'jsonb' })
   device!: DeviceInfo;
+
+  @Column({ type: 'jsonb', default: {} })
+  activity!: WorkerActivity;
 
   @Column({ type: 'integer' })
   pid!: number;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan, type Repository } from 'typeorm';
-import { type DeviceInfo, WorkerHeartbeat } from './worker-heartbeat.entity.js';
+import { type DeviceInfo, type WorkerActivity, WorkerHeartbeat } from './worker-heartbeat.entity.js';
 
 @Injectable()
 export class WorkersRepository {
@@ -10,7 +10,7 @@ export class WorkersRepository {
     this.repo = dataSource.getRepository(WorkerHeartbeat);
   }
 
-  async beat(worker: { id: string; queues: string[]; device: DeviceInfo; pid: number; startedAt: Date }): Promise<void> {
+  async beat(worker: { id: string; queues: string[]; device: DeviceInfo; activity: WorkerActivity; pid: number; startedAt: Date }): Promise<void> {
     await this.repo.upsert({ ...worker, lastSeenAt: new Date() }, ['id']);
   }
 

@@ -20,7 +20,7 @@ export class WorkersService {
   /** Live workers, for admins. */
   async list() {
     const rows = await this.workers.seenSince(this.staleBefore());
-    return rows.map((w) => ({ id: w.id, queues: w.queues, device: w.device, pid: w.pid, startedAt: w.startedAt, lastSeenAt: w.lastSeenAt }));
+    return rows.map((w) => ({ id: w.id, queues: w.queues, device: w.device, activity: w.activity, pid: w.pid, startedAt: w.startedAt, lastSeenAt: w.lastSeenAt }));
   }
 
   /** Null when a live worker serves `queue`; otherwise what its submissions are waiting for. */

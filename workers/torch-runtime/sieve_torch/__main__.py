@@ -17,12 +17,18 @@ def main() -> int:
     level = getattr(logging, os.environ.get("SIEVE_TORCH_LOG", "INFO").upper(), logging.INFO)
     logging.basicConfig(stream=sys.stderr, level=level, format="sieve-torch %(levelname)s %(message)s")
 
+    from .data import memory_budget
     from .device import configure_torch
     from .protocol import Server
 
+    try:
+        budget = memory_budget()
+    except ValueError as error:
+        logging.getLogger("sieve_torch").error("%s", error)
+        return 2
     configure_torch()
     try:
-        return Server(protocol).serve(iter(sys.stdin.buffer.readline, b""))
+        return Server(protocol, budget).serve(iter(sys.stdin.buffer.readline, b""))
     except BrokenPipeError:
         logging.getLogger("sieve_torch").warning("stdout closed by the reader; exiting")
         return 1

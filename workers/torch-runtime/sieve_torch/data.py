@@ -10,7 +10,7 @@ from typing import List
 
 import numpy as np
 
-from .errors import RequestError
+from .errors import MemoryBudgetExceeded, RequestError
 from .requests import JobFiles
 
 
@@ -49,6 +49,28 @@ def load_jobs(files: List[JobFiles], classes: int, expect_d: int = 0) -> List[Jo
                 f"the jobs of one batch must share their features"
             )
     return jobs
+
+
+def memory_budget() -> int:
+    """SIEVE_TORCH_MEMORY_MB in bytes (0: no budget): the most data one request may hold."""
+    raw = os.environ.get("SIEVE_TORCH_MEMORY_MB", "").strip()
+    if not raw:
+        return 0
+    try:
+        mb = float(raw)
+    except ValueError:
+        raise ValueError(f"SIEVE_TORCH_MEMORY_MB must be a number of MiB, got {raw!r}") from None
+    return int(mb * 2**20) if mb > 0 else 0
+
+
+def check_budget(jobs: List[JobData], budget: int) -> None:
+    """Refuses, as out of memory, a batch whose data alone exceeds `budget` bytes."""
+    need = sum(job.x.nbytes + job.y.nbytes + job.px.nbytes for job in jobs)
+    if budget and need > budget:
+        raise MemoryBudgetExceeded(
+            f"out of memory: the {len(jobs)} job(s) of this request hold {need / 2**20:.1f} MiB of data, "
+            f"over SIEVE_TORCH_MEMORY_MB ({budget / 2**20:.1f} MiB)"
+        )
 
 
 def load_job(files: JobFiles, classes: int) -> JobData:

@@ -12,6 +12,11 @@ class RequestError(Exception):
     """
 
 
+class MemoryBudgetExceeded(MemoryError):
+    """A batch's data would exceed SIEVE_TORCH_MEMORY_MB: reported as out_of_memory, like a
+    real allocation failure, so that the client splits the batch."""
+
+
 def error_code(error: BaseException) -> str:
     """invalid_request | out_of_memory | internal."""
     if isinstance(error, RequestError):

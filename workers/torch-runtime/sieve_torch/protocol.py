@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Dict, Iterable, Optional
 import torch
 
 from . import RUNTIME_NAME, RUNTIME_VERSION
-from .data import load_jobs, write_predictions
+from .data import check_budget, load_jobs, write_predictions
 from .device import device_name, resolve_device
 from .errors import RequestError, error_code
 from .requests import Hello, Train, parse_request, request_id
@@ -24,8 +24,9 @@ log = logging.getLogger("sieve_torch")
 
 
 class Server:
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: BinaryIO, budget: int = 0):
         self.out = out
+        self.budget = budget  # bytes of data one request may hold (0: no limit)
 
     def send(self, event: Dict[str, Any]) -> None:
         line = json.dumps(event, separators=(",", ":"), allow_nan=False) + "\n"
@@ -86,6 +87,7 @@ class Server:
             device,
         )
         jobs = load_jobs(request.jobs, request.classes, FEATURES[request.trainer])
+        check_budget(jobs, self.budget)
 
         def progress(done: int, total: int) -> None:
             self.send({"id": request.id, "event": "progress", "epoch": done, "epochs": total})

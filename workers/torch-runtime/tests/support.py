@@ -92,11 +92,12 @@ class Files:
 class Runtime:
     """`python3 -m sieve_torch` in workers/torch-runtime, as the TS worker starts it."""
 
-    def __init__(self):
+    def __init__(self, env: Optional[Dict[str, str]] = None):
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sieve_torch"],
             cwd=RUNTIME_DIR,
+            env={**os.environ, **(env or {})},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,

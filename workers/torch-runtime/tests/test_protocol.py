@@ -1,5 +1,6 @@
 """The protocol end to end: the runtime as a child process, JSON lines in and out."""
 
+import os
 import subprocess
 import sys
 import unittest
@@ -249,6 +250,36 @@ class LifecycleTest(unittest.TestCase):
                 np.testing.assert_array_equal(a, b)
         finally:
             files.close()
+
+    def test_memory_budget(self):
+        """SIEVE_TORCH_MEMORY_MB: a batch holding more data is refused as out_of_memory, the
+        runtime keeps serving, and a smaller batch goes through."""
+        files = Files()
+        runtime = Runtime({"SIEVE_TORCH_MEMORY_MB": "0.5"})
+        try:
+            x, y = digits()
+            jobs = [files.job(f"b{i}", x[:400], y[:400], x[1000:1100]) for i in range(2)]  # 2 x 0.1 MiB of float32
+            body = {"op": "train_batch", "trainer": "logreg", "params": LOGREG, "seed": 0, "classes": 10, "device": "cpu"}
+            final = runtime.request({**body, "jobs": jobs})[-1]
+            self.assertEqual(final["event"], "result", final)
+            big = [files.job(f"c{i}", x[:1000], y[:1000], x[1000:1400]) for i in range(2)]  # 2 x 0.33 MiB
+            final = runtime.request({**body, "jobs": big})[-1]
+            self.assertEqual(final["event"], "error", final)
+            self.assertEqual(final["code"], "out_of_memory", final)
+            self.assertIn("SIEVE_TORCH_MEMORY_MB", final["message"])
+            final = runtime.request({**body, "jobs": big[:1]})[-1]
+            self.assertEqual(final["event"], "result", final)
+        finally:
+            self.assertEqual(runtime.close(), 0)
+            files.close()
+
+    def test_bad_memory_budget_stops_at_start(self):
+        done = subprocess.run(
+            [sys.executable, "-m", "sieve_torch"], cwd=RUNTIME_DIR, input=b"", capture_output=True, timeout=60,
+            env={**os.environ, "SIEVE_TORCH_MEMORY_MB": "lots"},
+        )
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("SIEVE_TORCH_MEMORY_MB must be a number", done.stderr.decode())
 
 
 if __name__ == "__main__":

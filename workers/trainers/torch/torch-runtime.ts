@@ -68,7 +68,7 @@ export class TorchRuntime {
   private stderrTail = '';
   private nextId = 0;
 
-  constructor(private readonly opts: { python?: string; device?: 'auto' | 'cpu' } = {}) {}
+  constructor(private readonly opts: { python?: string; device?: 'auto' | 'cpu'; env?: Record<string, string> } = {}) {}
 
   /** Starts the runtime (if needed) and returns what it runs on. */
   async hello(): Promise<{ torch: string; device: 'cpu' | 'cuda'; deviceName: string }> {
@@ -155,7 +155,7 @@ export class TorchRuntime {
     const child = spawn(this.opts.python ?? process.env.SIEVE_PYTHON ?? 'python3', ['-m', 'sieve_torch'], {
       cwd: torchRuntimeDir(),
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, ...this.opts.env, PYTHONUNBUFFERED: '1' },
     });
     this.child = child;
     this.stderrTail = '';
