@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -21,5 +22,10 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
   app.useGlobalFilters(new AppErrorFilter(logger));
   app.disable('x-powered-by');
+  // Idle keep-alive connections stay open longer than clients and proxies keep theirs
+  // (Node's 5 s default lets a busy event loop close a socket a client is about to reuse).
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return app;
 }

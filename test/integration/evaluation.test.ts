@@ -27,11 +27,17 @@ describe('evaluation on Redis and S3', () => {
     expect(s.metric).toBe('macro_f1');
     expect(s.score).toBeGreaterThan(0.8);
     expect(s.score).toBeLessThanOrEqual(1);
-    expect(s.metrics).toEqual({ accuracy: expect.any(Number), macro_f1: s.score });
+    expect(s.metrics).toEqual({ accuracy: expect.any(Number), macro_f1: s.score, macro_f1_ci_low: expect.any(Number), macro_f1_ci_high: expect.any(Number) });
+    // The 95% bootstrap interval over the 500 test images holds the score and is a few points wide.
+    const { macro_f1_ci_low: low, macro_f1_ci_high: high } = s.metrics!;
+    expect(low).toBeLessThan(s.score!);
+    expect(high).toBeGreaterThan(s.score!);
+    expect(high - low).toBeGreaterThan(0.02);
+    expect(high - low).toBeLessThan(0.12);
     expect(s.trainer?.name).toBeTruthy();
     const b = await board(stack, 'digits-selection');
     expect(b).toMatchObject({ metric: 'macro_f1', direction: 'maximize' });
-    expect(b.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'grace', score: s.score, spread: null, submissionId: id })]);
+    expect(b.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'grace', score: s.score, spread: null, ci: { low, high }, submissionId: id })]);
   }, 90_000);
 
   it('gives the same file the same score, bit for bit', async () => {

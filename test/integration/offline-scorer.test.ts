@@ -17,7 +17,7 @@ describe('the offline scorer', () => {
     const server = await client.settled(stack.url, token, await client.submit(stack.url, token, 'fashion-selection', await readFile(file)));
     expect(server.status).toBe('scored');
     const metrics = server.metrics!;
-    expect(Object.keys(metrics).sort()).toEqual(['accuracy', 'dev_accuracy', 'dev_macro_f1', 'macro_f1']);
+    expect(Object.keys(metrics).sort()).toEqual(['accuracy', 'dev_accuracy', 'dev_macro_f1', 'dev_macro_f1_ci_high', 'dev_macro_f1_ci_low', 'macro_f1', 'macro_f1_ci_high', 'macro_f1_ci_low']);
 
     const offline = await run(['bin/sieve.js', 'score', '--challenge', 'fashion-selection', file, '--json'], { ...process.env, LOG_LEVEL: 'silent' }, 60_000);
     expect(offline.stderr).toBe('');
@@ -25,7 +25,12 @@ describe('the offline scorer', () => {
     const result = JSON.parse(offline.stdout) as { version: number; metric: string; metrics: Record<string, number> };
     expect(result.version).toBe(2);
     expect(result.metric).toBe('dev_macro_f1');
-    expect(result.metrics).toStrictEqual({ dev_accuracy: metrics.dev_accuracy, dev_macro_f1: metrics.dev_macro_f1 });
+    expect(result.metrics).toStrictEqual({
+      dev_accuracy: metrics.dev_accuracy,
+      dev_macro_f1: metrics.dev_macro_f1,
+      dev_macro_f1_ci_low: metrics.dev_macro_f1_ci_low,
+      dev_macro_f1_ci_high: metrics.dev_macro_f1_ci_high,
+    });
   }, 120_000);
 
   it('agrees bit for bit on a multi-task challenge of an MLP with seeds, per task and on the mean', async () => {

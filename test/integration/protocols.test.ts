@@ -169,7 +169,7 @@ describe('acquisition, dataset and multitask challenges', () => {
         { seller: 'jumble', rows: 1500, cost: 1500 },
         { seller: 'tailor', rows: 126, cost: 378 },
       ]);
-      expect(Object.keys(first.metrics!).sort()).toEqual(['accuracy', 'dev_accuracy', 'dev_macro_f1', 'macro_f1']);
+      expect(Object.keys(first.metrics!).sort()).toEqual(['accuracy', 'dev_accuracy', 'dev_macro_f1', 'dev_macro_f1_ci_high', 'dev_macro_f1_ci_low', 'macro_f1', 'macro_f1_ci_high', 'macro_f1_ci_low']);
       const again = await scored(token, slug, plan);
       expect(Object.is(again.score, first.score)).toBe(true);
       expect(again.metrics).toStrictEqual(first.metrics);

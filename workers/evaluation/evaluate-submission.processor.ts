@@ -13,6 +13,7 @@ import { SubmissionsRepository } from '../../src/modules/submissions/submissions
 import { ModelTrainer } from '../trainers/model-trainer.js';
 import { evaluateSeeds, type EvaluationContext, type FitRequest } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
+import { withInterval } from './uncertainty.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
@@ -73,9 +74,9 @@ export class EvaluateSubmissionProcessor {
       }
       throw e;
     }
-    const metrics = result.metrics;
     const { metric } = protocol.ranking(spec);
-    await this.submissions.recordScore(submission, {
+    const metrics = await withInterval(spec, data, 'test', result, metric);
+    const written = await this.submissions.recordScore(submission, {
       metric,
       value: metrics[metric],
       metrics,
@@ -83,6 +84,10 @@ export class EvaluateSubmissionProcessor {
       trainerName: result.trainer.name,
       trainerVersion: result.trainer.version,
     });
+    if (!written) {
+      challengeLog.info('submission finished while it was evaluated (cancelled); no score written');
+      return 'skipped';
+    }
     challengeLog.info(
       { score: metrics[metric], metric, iterations: result.iterations, ms: Math.round(performance.now() - started) },
       'submission scored',

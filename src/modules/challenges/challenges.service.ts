@@ -3,11 +3,13 @@ import { extname } from 'node:path';
 import type { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
+import { phaseAt, phasesOf } from './phases.js';
 import { protocolFor } from '../protocols/registry.js';
 import { WorkersService } from '../workers/workers.service.js';
-import { queueFor, resourceClass, seedsOf } from './spec-parts.js';
+import { queueFor, resourceClass, seedsOf, uncertaintyOf } from './spec-parts.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
 import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
+import type { ChallengeSpec } from './challenge-bundle.schema.js';
 import { Challenge } from './challenge.entity.js';
 import { type ChallengeWithVersion, ChallengesRepository } from './challenges.repository.js';
 
@@ -116,6 +118,7 @@ export class ChallengesService {
     const { seeds, invariant } = seedsOf(spec.model);
     const queue = queueFor(spec);
     const publicFiles = protocol.dataFiles(spec).filter((f) => !f.hidden && version.dataKeys[f.role]);
+    const phase = phaseAt(spec, new Date());
     return {
       slug: challenge.slug,
       title: challenge.title,
@@ -130,8 +133,11 @@ export class ChallengesService {
       /** waiting: null while a live worker serves the challenge's queue, else e.g. "waiting for a GPU worker". */
       resources: { class: resourceClass(spec), queue, waiting: await this.workers.waitingFor(queue) },
       ...protocol.describe(spec, dataSummary),
-      phases: [],
+      /** Every phase with its dates and limits, and the one taking submissions now (null: none). */
+      phases: phasesOf(spec),
+      currentPhase: phase.state === 'open' ? phase.phase.name : null,
       limits: { maxFileBytes: spec.limits.maxFileBytes },
+      uncertainty: describeUncertainty(spec),
     };
   }
 
@@ -147,4 +153,21 @@ export class ChallengesService {
 
 function dataExtension(ref: string): string {
   return ref.endsWith('.csv.gz') ? '.csv.gz' : extname(ref);
+}
+
+/** How a score's interval is computed, in words and settings (cleaning and multi-task scores have none). */
+function describeUncertainty(spec: ChallengeSpec) {
+  if (spec.protocol === 'cleaning' || spec.protocol === 'multitask') {
+    return { method: null, note: 'This score is not an average over test examples, so it carries no bootstrap interval; the spread over seeds is shown where the model has several.' };
+  }
+  const { resamples, seed, level } = uncertaintyOf(spec);
+  return {
+    method: 'percentile bootstrap over test examples',
+    resamples,
+    seed,
+    level,
+    note:
+      `Each score carries a ${Math.round(level * 100)}% interval: the test examples are resampled with replacement ${resamples} times (seeded, the same draws for every submission and seed), ` +
+      `the ranking metric is computed on each resample (the mean over the model's seeds where it has several), and the interval spans the middle ${Math.round(level * 100)}% of those values.`,
+  };
 }

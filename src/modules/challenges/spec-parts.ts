@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Phases, SubmissionLimits } from './phases.js';
 
 /**
  * The building blocks every protocol's challenge.yaml schema is made of. Each protocol
@@ -110,9 +111,11 @@ export const Labels = z
   .min(2, 'a challenge needs at least 2 labels')
   .refine((l) => new Set(l).size === l.length, 'labels must be unique');
 
+/** The upload cap, and the submission limits of every phase that sets none of its own. */
 export const Limits = z
   .strictObject({
     maxFileBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+    ...SubmissionLimits.shape,
   })
   .prefault({});
 
@@ -130,6 +133,24 @@ export function queueFor(spec: { resources?: { class: ResourceClass } }): 'evalu
   return resourceClass(spec) === 'gpu' ? 'evaluate-gpu' : 'evaluate-cpu';
 }
 
+/**
+ * How a score's confidence interval is computed: a percentile bootstrap over the test
+ * examples, `resamples` draws seeded by `seed`, at `level`.
+ */
+export const Uncertainty = z
+  .strictObject({
+    resamples: z.number().int().min(100).max(10_000).default(1000),
+    seed: z.number().int().min(0).max(2 ** 31).default(0),
+    level: z.number().min(0.5).max(0.999).default(0.95),
+  })
+  .prefault({});
+export type UncertaintySpec = z.infer<typeof Uncertainty>;
+
+/** A version's interval settings (versions published before there were settings get the defaults). */
+export function uncertaintyOf(spec: { uncertainty?: UncertaintySpec }): UncertaintySpec {
+  return spec.uncertainty ?? Uncertainty.parse({});
+}
+
 /** The fields every challenge.yaml has, whatever its protocol. */
 export const common = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and -, 3 to 64 characters'),
@@ -139,6 +160,9 @@ export const common = {
   model: ModelSchema,
   limits: Limits,
   resources: Resources,
+  /** Absent: always open. */
+  phases: Phases.optional(),
+  uncertainty: Uncertainty,
 };
 
 /** The fields of `common` a task of a multi-task challenge takes from its challenge. */

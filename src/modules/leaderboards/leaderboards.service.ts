@@ -28,6 +28,8 @@ export class LeaderboardsService {
         score: e.score,
         /** The standard deviation over the model's seeds, when it has several. */
         spread: e.metrics[`${metric}_std`] ?? null,
+        /** The 95% (or the challenge's level) bootstrap interval over test examples, where the metric has one. */
+        ci: e.metrics[`${metric}_ci_low`] === undefined ? null : { low: e.metrics[`${metric}_ci_low`], high: e.metrics[`${metric}_ci_high`] },
         ...(breakdown.length > 0 ? { tasks: Object.fromEntries(breakdown.map((b) => [b.name, e.metrics[b.metric] ?? null])) } : {}),
         submissionId: e.submissionId,
         submittedAt: e.submittedAt,

@@ -3,9 +3,15 @@ import { AppError } from '../../core/errors/app-error.js';
 export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
-/** Whose fault a failure is: only `invalid_submission` is the participant's. */
-export const FAILURE_CODES = ['invalid_submission', 'timeout', 'internal'] as const;
+/**
+ * Whose fault a failure is: only `invalid_submission` is the participant's. `cancelled`:
+ * its owner stopped it (a stuck or unwanted evaluation).
+ */
+export const FAILURE_CODES = ['invalid_submission', 'timeout', 'internal', 'cancelled'] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** The failures that count against a participant's limits: their own mistakes, nothing of ours. */
+export const COUNTED_FAILURES: readonly FailureCode[] = ['invalid_submission'];
 
 /** The one transition table. `running → queued` is a retry after a crash or an expired lease. */
 const TRANSITIONS: Record<SubmissionStatus, readonly SubmissionStatus[]> = {

@@ -37,6 +37,10 @@ export class Submission {
   @Column({ type: 'varchar', length: 32, default: 'evaluate-cpu' })
   queue!: QueueName;
 
+  /** The challenge phase open when it was made: its limits are the ones it counts against. */
+  @Column({ type: 'varchar', length: 32, default: 'open' })
+  phase!: string;
+
   @Column({ name: 'file_key', type: 'varchar', length: 512 })
   fileKey!: string;
 

@@ -22,6 +22,12 @@ export class SubmissionsController {
     return this.submissions.listMine(account, slug);
   }
 
+  @Post('submissions/:id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentAccount() account: AccountRecord, @Param('id') id: string) {
+    return this.submissions.cancel(account, id);
+  }
+
   @Get('submissions/:id')
   get(@CurrentAccount() account: AccountRecord, @Param('id') id: string) {
     return this.submissions.get(account, id);

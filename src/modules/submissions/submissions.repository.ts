@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, LessThan } from 'typeorm';
+import { DataSource, type EntityManager, In, LessThan } from 'typeorm';
+import type { LimitUsage } from '../challenges/phases.js';
+import { DAY_MS } from '../challenges/phases.js';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
 import { Score, type ScoreDetails } from './score.entity.js';
-import { type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
+import { COUNTED_FAILURES, type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
 
 export interface NewScore {
@@ -22,8 +24,41 @@ export class SubmissionsRepository {
     return this.dataSource.getRepository(Submission);
   }
 
-  async insert(values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts'>): Promise<void> {
-    await this.repo.insert(values);
+  async insert(
+    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts'>,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await em.getRepository(Submission).insert(values);
+  }
+
+  /**
+   * Runs `work` in a transaction holding a lock on one participant's submissions to one
+   * challenge, so that two uploads at once cannot both take the last slot of a limit.
+   */
+  async withSubmitLock<T>(challengeId: string, accountId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (em) => {
+      await em.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`submit:${challengeId}:${accountId}`]);
+      return work(em);
+    });
+  }
+
+  /**
+   * What counts against a participant's limits in one phase: submissions queued, running
+   * or scored, and failures that were the participant's (invalid_submission). Our failures
+   * (timeout, internal) and cancelled ones never count.
+   */
+  async limitUsage(challengeId: string, accountId: string, phase: string, now: Date, em: EntityManager = this.dataSource.manager): Promise<LimitUsage> {
+    const rows: { total: string; running: string; last_day: Date[] | null }[] = await em.query(
+      `SELECT count(*) AS total,
+              count(*) FILTER (WHERE status IN ('queued', 'running')) AS running,
+              array_agg(created_at ORDER BY created_at) FILTER (WHERE created_at > $4) AS last_day
+         FROM submissions
+        WHERE challenge_id = $1 AND account_id = $2 AND phase = $3
+          AND (status <> 'failed' OR error_code = ANY($5))`,
+      [challengeId, accountId, phase, new Date(now.getTime() - DAY_MS), COUNTED_FAILURES],
+    );
+    const r = rows[0];
+    return { total: Number(r.total), running: Number(r.running), lastDay: (r.last_day ?? []).map((d) => new Date(d)) };
   }
 
   async findById(id: string): Promise<Submission | null> {
@@ -69,6 +104,13 @@ export class SubmissionsRepository {
    */
   async recordScore(submission: Submission, score: NewScore): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
+      // Only a running submission is scored (not one cancelled or failed meanwhile).
+      const updated = await em.update(
+        Submission,
+        { id: submission.id, status: In(sourcesOf('scored')) },
+        { status: 'scored', finishedAt: new Date(), errorCode: null, errorMessage: null, errorDetails: null },
+      );
+      if ((updated.affected ?? 0) === 0) return false;
       await em
         .createQueryBuilder()
         .insert()
@@ -83,12 +125,7 @@ export class SubmissionsRepository {
         })
         .orIgnore()
         .execute();
-      const updated = await em.update(
-        Submission,
-        { id: submission.id, status: In(sourcesOf('scored')) },
-        { status: 'scored', finishedAt: new Date(), errorCode: null, errorMessage: null, errorDetails: null },
-      );
-      return (updated.affected ?? 0) > 0;
+      return true;
     });
   }
 

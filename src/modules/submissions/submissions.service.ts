@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
+import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
+import { type ActivePhase, checkLimits, closedMessage, phaseAt, phasesOf } from '../challenges/phases.js';
 import { queueFor } from '../challenges/spec-parts.js';
 import type { QueueName } from '../../core/queue/jobs.js';
 import { protocolFor } from '../protocols/registry.js';
@@ -39,10 +42,12 @@ export class SubmissionsService {
   async submit(account: AccountRecord, slug: string, file: UploadedFile | undefined): Promise<{ id: string; status: 'queued' }> {
     const { challenge, version } = await this.challenges.get(slug);
     if (challenge.status !== 'open') throw AppError.conflict('challenge_closed', `Challenge "${slug}" is not accepting submissions`);
+    const { spec } = version;
+    const phase = this.openPhase(slug, spec);
+    await this.checkLimits(challenge.id, account.id, phase);
     if (!file) {
       throw AppError.badRequest('missing_file', 'No file: send the selection as multipart/form-data in the field "file"');
     }
-    const { spec } = version;
     const protocol = protocolFor(spec);
     const parsed = await protocol.validate(file.buffer, spec, this.data.files(version));
     const itemCount = protocol.itemCount(parsed);
@@ -52,17 +57,25 @@ export class SubmissionsService {
     const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
     await this.storage.put(fileKey, file.buffer, { contentType: kind.contentType });
     try {
-      await this.submissions.insert({
-        id,
-        challengeId: challenge.id,
-        challengeVersion: version.version,
-        accountId: account.id,
-        status: 'queued',
-        queue: queueFor(spec),
-        fileKey,
-        fileBytes: file.size,
-        fileSha256: createHash('sha256').update(file.buffer).digest('hex'),
-        itemCount,
+      await this.submissions.withSubmitLock(challenge.id, account.id, async (em) => {
+        // Again under the lock: another upload may have taken the last slot while this one was validated.
+        await this.checkLimits(challenge.id, account.id, phase, em);
+        await this.submissions.insert(
+          {
+            id,
+            challengeId: challenge.id,
+            challengeVersion: version.version,
+            accountId: account.id,
+            status: 'queued',
+            queue: queueFor(spec),
+            phase: phase.name,
+            fileKey,
+            fileBytes: file.size,
+            fileSha256: createHash('sha256').update(file.buffer).digest('hex'),
+            itemCount,
+          },
+          em,
+        );
       });
     } catch (e) {
       await this.storage.delete(fileKey).catch(() => undefined);
@@ -79,13 +92,49 @@ export class SubmissionsService {
     return { id, status: 'queued' };
   }
 
+  /** The phase taking submissions now; 409 with the phase dates when none is. */
+  private openPhase(slug: string, spec: ChallengeSpec): ActivePhase {
+    const state = phaseAt(spec, new Date());
+    if (state.state === 'open') return state.phase;
+    const phases = phasesOf(spec).map((p) => ({ field: `phases.${p.name}`, message: `opens ${p.opens ?? 'always'}, closes ${p.closes ?? 'never'}` }));
+    throw AppError.conflict('phase_closed', closedMessage(slug, state)!, phases);
+  }
+
+  /** 429 when one more submission would go over a limit of the phase, saying which and when the next is allowed. */
+  private async checkLimits(challengeId: string, accountId: string, phase: ActivePhase, em?: EntityManager): Promise<void> {
+    const now = new Date();
+    const refusal = checkLimits(phase, await this.submissions.limitUsage(challengeId, accountId, phase.name, now, em), now);
+    if (!refusal) return;
+    throw new AppError(429, 'limit_reached', refusal.message, [
+      { field: `limits.${refusal.limit}`, message: refusal.retryAt ? `next allowed at ${refusal.retryAt.toISOString()}` : refusal.limit === 'total' ? 'none left in this phase' : 'when one of your queued or running submissions finishes' },
+    ]);
+  }
+
   /** A submission as its owner (or an admin) sees it. Anyone else gets a 404. */
   async get(account: AccountRecord, id: string) {
+    return this.view(await this.owned(account, id), await this.workers.waiting());
+  }
+
+  /**
+   * Stops a queued or running submission of one's own: it fails with code `cancelled`
+   * and never counts against a limit. A worker still training it finds it finished and
+   * writes no score.
+   */
+  async cancel(account: AccountRecord, id: string) {
+    const submission = await this.owned(account, id);
+    if (!(await this.submissions.markFailed(submission.id, 'cancelled', 'Cancelled by its owner; it does not count against your limits'))) {
+      throw AppError.conflict('already_finished', `Submission "${id}" has already finished (${submission.status}); only a queued or running one can be cancelled`);
+    }
+    this.logger.info({ submissionId: id, accountId: account.id }, 'submission cancelled');
+    return this.view((await this.submissions.findById(submission.id))!, await this.workers.waiting());
+  }
+
+  private async owned(account: AccountRecord, id: string): Promise<Submission> {
     const submission = /^[0-9a-f-]{36}$/i.test(id) ? await this.submissions.findById(id) : null;
     if (!submission || (submission.accountId !== account.id && account.role !== 'admin')) {
       throw AppError.notFound(`Submission "${id}"`);
     }
-    return this.view(submission, await this.workers.waiting());
+    return submission;
   }
 
   async listMine(account: AccountRecord, slug: string) {
@@ -103,6 +152,7 @@ export class SubmissionsService {
       id: s.id,
       challenge: challengeSlug,
       challengeVersion: s.challengeVersion,
+      phase: s.phase,
       status: s.status,
       /** While queued with no live worker for its queue: "waiting for a GPU worker". */
       waiting,

@@ -1,6 +1,6 @@
 import type { ClassificationMetricSpec, ModelSpec } from '../../../src/modules/challenges/spec-parts.js';
 import { computeMetric, type MetricName } from '../../trainers/metrics.js';
-import { concatRows, type EvaluationContext, type TrainingSet } from './evaluator.js';
+import { concatRows, type EvaluationContext, type SplitPredictions, type TrainingSet } from './evaluator.js';
 import type { TrainerRef } from '../../trainers/trainer.js';
 
 interface Classification {
@@ -27,7 +27,7 @@ export async function trainAndScore(
   ctx: EvaluationContext<Classification & { model: ModelSpec }>,
   set: TrainingSet,
   scale = 1,
-): Promise<{ metrics: Record<string, number>; trainer: TrainerRef; iterations: number }> {
+): Promise<{ metrics: Record<string, number>; trainer: TrainerRef; iterations: number; predictions: SplitPredictions }> {
   const test = await ctx.data.get(ctx.scoring);
   const dev = ctx.scoring === 'test' && ctx.data.has('dev') ? await ctx.data.get('dev') : undefined;
   const targets = dev ? concatRows(test, dev) : { x: test.features, n: test.n };
@@ -42,7 +42,15 @@ export async function trainAndScore(
   if (dev) {
     for (const [name, value] of Object.entries(computeMetrics(ctx.spec, dev.labels, result.predictions.subarray(test.n)))) metrics[`dev_${name}`] = value;
   }
-  return { metrics, trainer: result.trainer, iterations: result.iterations };
+  const predictions: SplitPredictions = { [ctx.scoring]: [result.predictions.slice(0, test.n)] };
+  if (dev) predictions.dev = [result.predictions.slice(test.n)];
+  return { metrics, trainer: result.trainer, iterations: result.iterations, predictions };
+}
+
+/** The challenge's ranking metric as a function of truth and predictions. */
+export function rankingMetric(spec: Classification): (yTrue: Int32Array, yPred: Int32Array) => number {
+  const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
+  return (yTrue, yPred) => computeMetric(spec.metric.name, yTrue, yPred, { positiveClass });
 }
 
 /** x / scale, element by element (x itself when scale is 1). */

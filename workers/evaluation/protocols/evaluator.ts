@@ -52,7 +52,15 @@ export interface Evaluation {
   iterations: number;
   /** Protocol-specific results kept with the score (the cleaning curve, per-task scores). */
   details?: ScoreDetails;
+  /**
+   * The scored model's predictions by split (the scoring split, and dev on the server),
+   * one array per seed, where the score is a classification metric over the split's
+   * examples (for the bootstrap interval). Never shown to anyone.
+   */
+  predictions?: SplitPredictions;
 }
+
+export type SplitPredictions = Partial<Record<'test' | 'dev', Int32Array[]>>;
 
 /** The worker side of a protocol: turn a validated submission into trainings and a score. */
 export interface SubmissionEvaluator<Parsed, S = ChallengeSpec> {
@@ -87,8 +95,18 @@ export async function evaluateSeeds<Parsed, S extends { model: ModelSpec }>(
     metrics,
     trainer: runs[0].trainer,
     iterations: runs.reduce((s, r) => s + r.iterations, 0),
+    ...(runs.every((r) => r.predictions) ? { predictions: mergePredictions(runs.map((r) => r.predictions!)) } : {}),
     details: { seeds: runs.map((r, i) => ({ seed: seeds[i], metrics: r.metrics, ...(r.details ? { details: r.details } : {}) })) },
   };
+}
+
+/** Each split's predictions of every run, in seed order. */
+function mergePredictions(runs: SplitPredictions[]): SplitPredictions {
+  const merged: SplitPredictions = {};
+  for (const split of ['test', 'dev'] as const) {
+    if (runs.every((r) => r[split])) merged[split] = runs.flatMap((r) => r[split]!);
+  }
+  return merged;
 }
 
 export function mean(values: number[]): number {

@@ -3,6 +3,7 @@ import { InitialSchema1764172800000 } from './1764172800000-initial-schema.js';
 import { ScoreDetails1795713284737 } from './1795713284737-score-details.js';
 import { SubmissionQueueAndWorkers1795720456550 } from './1795720456550-submission-queue-and-workers.js';
 import { WorkerActivity1795725741274 } from './1795725741274-worker-activity.js';
+import { SubmissionPhase1795726542879 } from './1795726542879-submission-phase.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ScoreDetails1795713284737,
   SubmissionQueueAndWorkers1795720456550,
   WorkerActivity1795725741274,
+  SubmissionPhase1795726542879,
 ];
