@@ -1,5 +1,5 @@
 import { fitLogReg, predictLogReg } from '../workers/trainers/logreg/logreg.js';
-import { macroF1 } from '../workers/trainers/metrics.js';
+import { macroF1 } from '../src/core/metrics/classification.js';
 import { seededSelection, takeRows } from '../workers/trainers/testing/datasets.js';
 import { SklearnSession, sklearnAvailable, type SklearnResult } from '../workers/trainers/testing/sklearn-reference.js';
 import type { LogRegParams } from '../workers/trainers/trainer.js';

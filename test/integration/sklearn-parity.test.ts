@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 
 import { fitLogReg, predictLogReg, type LogRegModel } from '../../workers/trainers/logreg/logreg.js';
-import { accuracy, macroF1 } from '../../workers/trainers/metrics.js';
+import { accuracy, macroF1 } from '../../src/core/metrics/classification.js';
 import { readChallengeCsv, seededSelection, takeRows, type LabeledRows } from '../../workers/trainers/testing/datasets.js';
 import { runSklearnLogReg, SKLEARN_PYTHON, sklearnAvailable, type SklearnResult } from '../../workers/trainers/testing/sklearn-reference.js';
 

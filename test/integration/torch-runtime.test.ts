@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accuracy } from '../../workers/trainers/metrics.js';
+import { accuracy } from '../../src/core/metrics/classification.js';
 import { readChallengeCsv, seededSelection, takeRows } from '../../workers/trainers/testing/datasets.js';
 import { train } from '../../workers/trainers/trainer.js';
 import { type BatchStats, TorchBatcher } from '../../workers/trainers/torch/torch-batcher.js';

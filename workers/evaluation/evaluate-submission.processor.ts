@@ -13,7 +13,7 @@ import { SubmissionsRepository } from '../../src/modules/submissions/submissions
 import { ModelTrainer } from '../trainers/model-trainer.js';
 import { evaluateSeeds, type EvaluationContext, type FitRequest } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
-import { withInterval } from './uncertainty.js';
+import { scoreMetrics } from './uncertainty.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
@@ -75,8 +75,9 @@ export class EvaluateSubmissionProcessor {
       throw e;
     }
     const { metric } = protocol.ranking(spec);
-    const metrics = await withInterval(spec, data, 'test', result, metric);
+    const metrics = await scoreMetrics(spec, data, 'test', result, metric);
     const written = await this.submissions.recordScore(submission, {
+      predictions: result.predictions?.test,
       metric,
       value: metrics[metric],
       metrics,

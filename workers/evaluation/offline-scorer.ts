@@ -8,7 +8,7 @@ import { TorchRuntime } from '../trainers/torch/torch-runtime.js';
 import { TrainingPool } from '../trainers/training-pool.js';
 import { evaluateSeeds } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
-import { withInterval } from './uncertainty.js';
+import { scoreMetrics } from './uncertainty.js';
 
 export interface OfflineScore {
   challenge: string;
@@ -44,7 +44,7 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
     });
     const { metric } = protocol.ranking(spec);
     const prefix = split === 'dev' ? 'dev_' : '';
-    const metrics = Object.fromEntries(Object.entries(await withInterval(spec, data, split, result, metric)).map(([name, value]) => [devName(prefix, name), value]));
+    const metrics = Object.fromEntries(Object.entries(await scoreMetrics(spec, data, split, result, metric)).map(([name, value]) => [devName(prefix, name), value]));
     return { challenge: spec.slug, version: spec.version, metrics, metric: devName(prefix, metric), split, trainer: result.trainer };
   } catch (e) {
     if (e instanceof MissingDataFile) {

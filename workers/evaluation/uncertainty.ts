@@ -1,9 +1,8 @@
 import type { ChallengeSpec } from '../../src/modules/challenges/challenge-bundle.schema.js';
-import { type UncertaintySpec, uncertaintyOf } from '../../src/modules/challenges/spec-parts.js';
-import { bootstrapInterval, type Interval } from '../../src/modules/leaderboards/statistics.js';
+import { leaderboardOf, rankingMetric, type UncertaintySpec, uncertaintyOf } from '../../src/modules/challenges/spec-parts.js';
+import { bootstrapInterval, type Interval, stratifiedSplit } from '../../src/modules/leaderboards/statistics.js';
 import type { ChallengeData } from '../../src/modules/protocols/protocol.js';
-import { rankingMetric } from './protocols/challenge-metrics.js';
-import type { Evaluation } from './protocols/evaluator.js';
+import { type Evaluation, mean, sampleStd } from './protocols/evaluator.js';
 
 /**
  * The percentile bootstrap interval of a score over the test examples: each resample
@@ -33,21 +32,47 @@ export function scoreInterval(
 }
 
 /**
- * The evaluation's metrics plus `<metric>_ci_low` and `<metric>_ci_high` where the score
- * is a classification metric over the examples of the scoring split (the server's test
- * split; `sieve score`'s split), and `dev_<metric>_ci_*` for the server's dev split,
- * computed from the run's predictions.
+ * The evaluation's metrics, completed where the score is a classification metric over
+ * the examples of the scoring split (the server's test split; `sieve score`'s split):
+ * - `<metric>_ci_low` and `<metric>_ci_high`, its bootstrap interval (and
+ *   `dev_<metric>_ci_*` for the server's dev split);
+ * - with `leaderboard.split`, on the test split: `public_<metric>` and `private_<metric>`
+ *   (the mean over seeds on each part, `_std` over seeds where there are several) and
+ *   their intervals. The public part is what a phase's board shows; the rest is revealed
+ *   when the phase closes.
  */
-export async function withInterval(spec: ChallengeSpec, data: ChallengeData, scoring: 'test' | 'dev', result: Evaluation, metric: string): Promise<Record<string, number>> {
+export async function scoreMetrics(spec: ChallengeSpec, data: ChallengeData, scoring: 'test' | 'dev', result: Evaluation, metric: string): Promise<Record<string, number>> {
   const metrics = { ...result.metrics };
   if (!result.predictions || spec.protocol === 'cleaning' || spec.protocol === 'multitask') return metrics;
+  const score = rankingMetric(spec);
+  const settings = uncertaintyOf(spec);
+  const put = (name: string, truth: Int32Array, predictions: readonly Int32Array[]) => {
+    const ci = scoreInterval(score, truth, predictions, settings);
+    metrics[`${name}_ci_low`] = ci.low;
+    metrics[`${name}_ci_high`] = ci.high;
+  };
   for (const split of ['test', 'dev'] as const) {
     const predictions = result.predictions[split];
     if (!predictions) continue;
-    const name = split === scoring ? metric : `${split}_${metric}`;
-    const ci = scoreInterval(rankingMetric(spec), (await data.get(split)).labels, predictions, uncertaintyOf(spec));
-    metrics[`${name}_ci_low`] = ci.low;
-    metrics[`${name}_ci_high`] = ci.high;
+    const truth = (await data.get(split)).labels;
+    put(split === scoring ? metric : `${split}_${metric}`, truth, predictions);
+    const parts = split === 'test' ? leaderboardOf(spec).split : undefined;
+    if (!parts) continue;
+    const { public: pub, private: priv } = stratifiedSplit(truth, parts.publicFraction, parts.seed);
+    for (const [part, indices] of [['public', pub], ['private', priv]] as const) {
+      const partTruth = take(truth, indices);
+      const partPredictions = predictions.map((p) => take(p, indices));
+      const values = partPredictions.map((p) => score(partTruth, p));
+      metrics[`${part}_${metric}`] = mean(values);
+      if (values.length > 1) metrics[`${part}_${metric}_std`] = sampleStd(values);
+      put(`${part}_${metric}`, partTruth, partPredictions);
+    }
   }
   return metrics;
+}
+
+function take(values: Int32Array, indices: Int32Array): Int32Array {
+  const out = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
+  return out;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { parseInput } from '../../core/validation/parse-input.js';
 import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
 import type { Role } from './account.entity.js';
@@ -31,7 +32,7 @@ export class AccountsService {
     if (this.config.registration === 'closed') {
       throw AppError.forbidden('Registration is closed on this server; ask an administrator for an account');
     }
-    const { name } = parseBody(RegisterSchema, body);
+    const { name } = parseInput(RegisterSchema, body);
     return this.create(name, 'participant');
   }
 
@@ -61,15 +62,4 @@ export class AccountsService {
     if (!account) throw AppError.unauthorized('The token is not valid');
     return account;
   }
-}
-
-/** Parses a request body with a zod schema; a mismatch is a 400 listing each field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message }));
-    const first = details[0];
-    throw AppError.badRequest('invalid_request', `Invalid request body: ${first.field ? `${first.field}: ` : ''}${first.message}`, details);
-  }
-  return parsed.data;
 }

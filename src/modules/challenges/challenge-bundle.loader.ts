@@ -99,6 +99,9 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
       problems.push(e.message);
     }
   }
+  if (spec.leaderboard.split && (spec.protocol === 'cleaning' || spec.protocol === 'multitask')) {
+    problems.push(`challenge.yaml: leaderboard.split: a ${spec.protocol} score is not a metric over test examples, so it cannot be split into public and private parts; remove leaderboard.split`);
+  }
   if (problems.length > 0) throw new BundleError(name, problems);
   const checked = protocol.checkData(spec, parsed);
   if (checked.problems.length > 0) throw new BundleError(name, checked.problems);
@@ -109,6 +112,8 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
 export function contentHash(spec: ChallengeSpec, files: readonly Buffer[]): string {
   const h = createHash('sha256');
   h.update(canonicalJson(protocolFor(spec).scoringPart(spec)));
+  // Which test examples are public decides the public and private scores.
+  if (spec.leaderboard?.split) h.update(canonicalJson({ split: spec.leaderboard.split }));
   for (const bytes of files) h.update(createHash('sha256').update(bytes).digest());
   return h.digest('hex');
 }

@@ -6,7 +6,7 @@ import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { phaseAt, phasesOf } from './phases.js';
 import { protocolFor } from '../protocols/registry.js';
 import { WorkersService } from '../workers/workers.service.js';
-import { queueFor, resourceClass, seedsOf, uncertaintyOf } from './spec-parts.js';
+import { leaderboardOf, queueFor, resourceClass, seedsOf, uncertaintyOf } from './spec-parts.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
 import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
 import type { ChallengeSpec } from './challenge-bundle.schema.js';
@@ -106,6 +106,11 @@ export class ChallengesService {
     return found;
   }
 
+  /** The spec a version was published with (null when that version is gone). */
+  async specOf(challengeId: string, version: number): Promise<ChallengeSpec | null> {
+    return (await this.challenges.findVersion(challengeId, version))?.spec ?? null;
+  }
+
   async slugOf(challengeId: string): Promise<string> {
     return (await this.challenges.findById(challengeId))?.slug ?? challengeId;
   }
@@ -138,6 +143,8 @@ export class ChallengesService {
       currentPhase: phase.state === 'open' ? phase.phase.name : null,
       limits: { maxFileBytes: spec.limits.maxFileBytes },
       uncertainty: describeUncertainty(spec),
+      /** The board: the public share of the test set (null: no split), final picks per participant, the Ladder, display precision. */
+      leaderboard: (({ split, finalSubmissions, ladder, precision }) => ({ publicFraction: split?.publicFraction ?? null, finalSubmissions, ladder, precision: precision ?? null }))(leaderboardOf(spec)),
     };
   }
 
@@ -169,5 +176,8 @@ function describeUncertainty(spec: ChallengeSpec) {
     note:
       `Each score carries a ${Math.round(level * 100)}% interval: the test examples are resampled with replacement ${resamples} times (seeded, the same draws for every submission and seed), ` +
       `the ranking metric is computed on each resample (the mean over the model's seeds where it has several), and the interval spans the middle ${Math.round(level * 100)}% of those values.`,
+    tieGroups:
+      'On the board, entries are compared with a paired bootstrap on the same resamples of the same test examples: going down the ranking, an entry joins the group of the entry that leads it ' +
+      `unless the leader's ${Math.round(level * 100)}% interval of the difference excludes zero, which starts a new group. Entries of a group share its rank range; the order inside a group is not significant.`,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { computeMetric } from '../../core/metrics/classification.js';
 import { Phases, SubmissionLimits } from './phases.js';
 
 /**
@@ -151,6 +152,31 @@ export function uncertaintyOf(spec: { uncertainty?: UncertaintySpec }): Uncertai
   return spec.uncertainty ?? Uncertainty.parse({});
 }
 
+/**
+ * How the board works: an optional public/private split of the test set (stratified,
+ * seeded), how many final submissions a participant picks for the private ranking, the
+ * Ladder on the public board, and the precision scores are shown at.
+ */
+export const LeaderboardSettings = z
+  .strictObject({
+    split: z
+      .strictObject({
+        publicFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1'),
+        seed: z.number().int().min(0).max(2 ** 31).default(0),
+      })
+      .optional(),
+    finalSubmissions: z.number().int().min(1).max(20).default(2),
+    ladder: z.boolean().default(false),
+    precision: z.number().positive().max(1).optional(),
+  })
+  .prefault({});
+export type LeaderboardSpec = z.infer<typeof LeaderboardSettings>;
+
+/** A version's board settings (versions published before there were settings get the defaults). */
+export function leaderboardOf(spec: { leaderboard?: LeaderboardSpec }): LeaderboardSpec {
+  return spec.leaderboard ?? LeaderboardSettings.parse({});
+}
+
 /** The fields every challenge.yaml has, whatever its protocol. */
 export const common = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and -, 3 to 64 characters'),
@@ -163,6 +189,7 @@ export const common = {
   /** Absent: always open. */
   phases: Phases.optional(),
   uncertainty: Uncertainty,
+  leaderboard: LeaderboardSettings,
 };
 
 /** The fields of `common` a task of a multi-task challenge takes from its challenge. */
@@ -178,6 +205,12 @@ export type ClassificationMetricSpec = z.infer<typeof ClassificationMetric>;
 /** A classification metric ranks by its own name and direction. */
 export function rankByMetric(spec: { metric: ClassificationMetricSpec }): { metric: string; direction: Direction } {
   return { metric: spec.metric.name, direction: METRICS[spec.metric.name].direction };
+}
+
+/** The challenge's ranking metric as a function of truth and predictions (label indices). */
+export function rankingMetric(spec: { metric: ClassificationMetricSpec; data: { labels: string[] } }): (yTrue: Int32Array, yPred: Int32Array) => number {
+  const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
+  return (yTrue, yPred) => computeMetric(spec.metric.name, yTrue, yPred, { positiveClass });
 }
 
 /** A classification metric as a challenge page shows it. */

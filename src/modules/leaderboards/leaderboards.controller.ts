@@ -1,12 +1,20 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { parseInput } from '../../core/validation/parse-input.js';
 import { LeaderboardsService } from './leaderboards.service.js';
+
+const BoardQuery = z.strictObject({
+  phase: z.string().max(32).optional(),
+  split: z.enum(['public', 'private']).optional(),
+});
 
 @Controller('challenges')
 export class LeaderboardsController {
   constructor(private readonly leaderboards: LeaderboardsService) {}
 
+  /** `?phase=<name>` picks a phase's board, `?split=public|private` a part (private only once the phase has closed). */
   @Get(':slug/leaderboard')
-  get(@Param('slug') slug: string) {
-    return this.leaderboards.get(slug);
+  get(@Param('slug') slug: string, @Query() query: unknown) {
+    return this.leaderboards.get(slug, parseInput(BoardQuery, query, 'query'));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ChallengesModule } from '../challenges/challenges.module.js';
+import { BoardStatistics } from './board-statistics.js';
 import { LeaderboardsController } from './leaderboards.controller.js';
 import { LeaderboardsRepository } from './leaderboards.repository.js';
 import { LeaderboardsService } from './leaderboards.service.js';
@@ -7,6 +8,6 @@ import { LeaderboardsService } from './leaderboards.service.js';
 @Module({
   imports: [ChallengesModule],
   controllers: [LeaderboardsController],
-  providers: [LeaderboardsRepository, LeaderboardsService],
+  providers: [LeaderboardsRepository, LeaderboardsService, BoardStatistics],
 })
 export class LeaderboardsModule {}

@@ -1,35 +1,92 @@
 import { Injectable } from '@nestjs/common';
-import { protocolFor } from '../protocols/registry.js';
+import { AppError } from '../../core/errors/app-error.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
-import { LeaderboardsRepository } from './leaderboards.repository.js';
-import { rankLeaderboard } from './ranking.js';
+import { leaderboardOf } from '../challenges/spec-parts.js';
+import { protocolFor } from '../protocols/registry.js';
+import { type BoardPart, BoardStatistics } from './board-statistics.js';
+import { LeaderboardsRepository, type ScoredRow } from './leaderboards.repository.js';
+import { finalCandidates, rankLeaderboard } from './ranking.js';
+import { roundTo } from './statistics.js';
+import { boardPhase, phaseNamed, revealed, revealsAt } from './visibility.js';
+
+export interface BoardQuery {
+  phase?: string;
+  split?: 'public' | 'private';
+}
 
 @Injectable()
 export class LeaderboardsService {
   constructor(
     private readonly challenges: ChallengesService,
     private readonly leaderboards: LeaderboardsRepository,
+    private readonly statistics: BoardStatistics,
   ) {}
 
-  async get(slug: string) {
+  /**
+   * One phase's board (default: the open phase, else the last one that opened). With a
+   * public/private split it is the public board until the phase closes, and the private
+   * one after, ranking each participant's final picks (or their best public ones).
+   */
+  async get(slug: string, query: BoardQuery = {}) {
     const { challenge, version } = await this.challenges.get(slug);
-    const protocol = protocolFor(version.spec);
-    const { metric, direction } = protocol.ranking(version.spec);
-    const breakdown = protocol.breakdown?.(version.spec) ?? [];
-    const entries = rankLeaderboard(await this.leaderboards.bestPerParticipant(challenge.id, version.version, direction), direction);
+    const { spec } = version;
+    const protocol = protocolFor(spec);
+    const { metric, direction } = protocol.ranking(spec);
+    const breakdown = protocol.breakdown?.(spec) ?? [];
+    const settings = leaderboardOf(spec);
+
+    const phase = query.phase === undefined ? boardPhase(spec) : phaseNamed(spec, query.phase);
+    if (!phase) throw AppError.notFound(`Phase "${query.phase}" of challenge "${slug}"`);
+    const isRevealed = revealed(spec, phase.name);
+    if (query.split && !settings.split) {
+      throw AppError.badRequest('no_split', `Challenge "${slug}" has no public/private split: leave out "split"`);
+    }
+    const split = settings.split ? (query.split ?? (isRevealed ? 'private' : 'public')) : null;
+    if (split === 'private' && !isRevealed) {
+      const at = revealsAt(spec, phase.name);
+      throw AppError.conflict('not_revealed', `The private board of phase "${phase.name}" is revealed when the phase closes${at ? ` (${at})` : ''}; until then only the public board is shown`);
+    }
+
+    const key = split ? `${split}_${metric}` : metric;
+    const rows = await this.leaderboards.scoredInPhase(challenge.id, version.version, phase.name);
+    const scoreOf = (r: ScoredRow) => (split ? (r.metrics[key] ?? Number.NaN) : r.value);
+    const part: BoardPart = split ?? 'all';
+    const ladder = settings.ladder && split !== 'private' && BoardStatistics.applies(spec);
+    let competing = (split === 'private' ? finalCandidates(rows, (r) => r.metrics[`public_${metric}`] ?? Number.NaN, direction, settings.finalSubmissions) : rows).map((r) => ({
+      ...r,
+      score: scoreOf(r),
+    }));
+    if (ladder) {
+      // Each participant's entry is the Ladder's last released score and the submission it came from.
+      const released = await this.statistics.ladder(version, part, competing, direction);
+      competing = competing.filter((r) => released.get(r.participantId)?.submissionId === r.submissionId).map((r) => ({ ...r, score: released.get(r.participantId)!.released }));
+    }
+    const entries = rankLeaderboard(competing, direction);
+    const groups = await this.statistics.tieGroups(version, part, entries);
+    const shown = (value: number) => (settings.precision ? roundTo(value, settings.precision) : value);
+    const low = `${key}_ci_low`;
+    const high = `${key}_ci_high`;
     return {
       challenge: challenge.slug,
       version: version.version,
+      phase: phase.name,
+      /** public | private with a split; null when the whole test set ranks. */
+      split,
       metric,
       direction,
-      entries: entries.map((e) => ({
+      /** The public board releases scores by the Ladder (Blum & Hardt, 2015). */
+      ladder,
+      entries: entries.map((e, i) => ({
         rank: e.rank,
+        /** Entries whose difference is not significant (paired bootstrap) share a group and a rank range. */
+        tieGroup: groups[i]?.group ?? null,
+        rankRange: groups[i]?.rankRange ?? null,
         participant: e.participant,
-        score: e.score,
+        score: shown(e.score),
         /** The standard deviation over the model's seeds, when it has several. */
-        spread: e.metrics[`${metric}_std`] ?? null,
-        /** The 95% (or the challenge's level) bootstrap interval over test examples, where the metric has one. */
-        ci: e.metrics[`${metric}_ci_low`] === undefined ? null : { low: e.metrics[`${metric}_ci_low`], high: e.metrics[`${metric}_ci_high`] },
+        spread: e.metrics[`${key}_std`] ?? null,
+        /** The bootstrap interval over test examples, where the metric has one. */
+        ci: e.metrics[low] === undefined ? null : { low: shown(e.metrics[low]), high: shown(e.metrics[high]) },
         ...(breakdown.length > 0 ? { tasks: Object.fromEntries(breakdown.map((b) => [b.name, e.metrics[b.metric] ?? null])) } : {}),
         submissionId: e.submissionId,
         submittedAt: e.submittedAt,

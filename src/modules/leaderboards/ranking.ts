@@ -32,3 +32,36 @@ export function rankLeaderboard(entries: readonly ScoredEntry[], direction: Dire
   }
   return [...best.values()].sort(better).map((e, i) => ({ ...e, rank: i + 1 }));
 }
+
+/**
+ * The submissions that compete in a private ranking, per participant: the ones they
+ * picked as final, or, when they picked none, their `count` best by public score (equal
+ * scores: the earlier first).
+ */
+export function finalCandidates<T extends { participantId: string; final: boolean; submittedAt: Date; submissionId: string }>(
+  rows: readonly T[],
+  publicScore: (row: T) => number,
+  direction: Direction,
+  count: number,
+): T[] {
+  const sign = direction === 'maximize' ? -1 : 1;
+  const byParticipant = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byParticipant.get(row.participantId) ?? [];
+    list.push(row);
+    byParticipant.set(row.participantId, list);
+  }
+  const chosen: T[] = [];
+  for (const list of byParticipant.values()) {
+    const picked = list.filter((r) => r.final);
+    if (picked.length > 0) {
+      chosen.push(...picked);
+      continue;
+    }
+    const ranked = list
+      .filter((r) => Number.isFinite(publicScore(r)))
+      .sort((a, b) => sign * (publicScore(a) - publicScore(b)) || a.submittedAt.getTime() - b.submittedAt.getTime() || (a.submissionId < b.submissionId ? -1 : 1));
+    chosen.push(...ranked.slice(0, count));
+  }
+  return chosen;
+}

@@ -41,6 +41,10 @@ export class Submission {
   @Column({ type: 'varchar', length: 32, default: 'open' })
   phase!: string;
 
+  /** Picked by its owner for the private ranking of its phase. */
+  @Column({ type: 'boolean', default: false })
+  final!: boolean;
+
   @Column({ name: 'file_key', type: 'varchar', length: 512 })
   fileKey!: string;
 

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { AuthGuard, CurrentAccount } from '../accounts/auth.guard.js';
@@ -20,6 +20,12 @@ export class SubmissionsController {
   @Get('challenges/:slug/submissions')
   listMine(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string) {
     return this.submissions.listMine(account, slug);
+  }
+
+  /** `{submissionIds: [...]}`: your final picks for the private ranking of their phase. */
+  @Put('challenges/:slug/final-submissions')
+  pickFinal(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string, @Body() body: unknown) {
+    return this.submissions.pickFinal(account, slug, body);
   }
 
   @Post('submissions/:id/cancel')

@@ -3,11 +3,14 @@ import { DataSource, type EntityManager, In, LessThan } from 'typeorm';
 import type { LimitUsage } from '../challenges/phases.js';
 import { DAY_MS } from '../challenges/phases.js';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
+import { ScorePredictions, encodePredictions } from './score-predictions.entity.js';
 import { Score, type ScoreDetails } from './score.entity.js';
 import { COUNTED_FAILURES, type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
 
 export interface NewScore {
+  /** The predictions on the hidden test set, one array per seed (classification scores). */
+  predictions?: Int32Array[];
   metric: string;
   value: number;
   metrics: Record<string, number>;
@@ -25,7 +28,7 @@ export class SubmissionsRepository {
   }
 
   async insert(
-    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts'>,
+    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final'>,
     em: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await em.getRepository(Submission).insert(values);
@@ -73,6 +76,14 @@ export class SubmissionsRepository {
     return this.repo.find({ where: { challengeId, accountId }, order: { createdAt: 'DESC' }, take: limit });
   }
 
+  /** Makes exactly `ids` the participant's final picks in one phase (the others of that phase are unpicked). */
+  async setFinal(challengeId: string, accountId: string, phase: string, ids: string[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.update(Submission, { challengeId, accountId, phase }, { final: false });
+      if (ids.length > 0) await em.update(Submission, { id: In(ids), challengeId, accountId, phase }, { final: true });
+    });
+  }
+
   /** → running (from the transition table), counting the attempt. Null when it is already finished or gone. */
   async markRunning(id: string): Promise<Submission | null> {
     const result = await this.repo
@@ -102,7 +113,7 @@ export class SubmissionsRepository {
    * One transaction: the score row (once per submission and version) and the move to scored.
    * Running it twice is harmless.
    */
-  async recordScore(submission: Submission, score: NewScore): Promise<boolean> {
+  async recordScore(submission: Submission, { predictions, ...score }: NewScore): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
       // Only a running submission is scored (not one cancelled or failed meanwhile).
       const updated = await em.update(
@@ -111,7 +122,7 @@ export class SubmissionsRepository {
         { status: 'scored', finishedAt: new Date(), errorCode: null, errorMessage: null, errorDetails: null },
       );
       if ((updated.affected ?? 0) === 0) return false;
-      await em
+      const inserted = await em
         .createQueryBuilder()
         .insert()
         .into(Score)
@@ -124,7 +135,12 @@ export class SubmissionsRepository {
           ...score,
         })
         .orIgnore()
+        .returning(['id'])
         .execute();
+      const scoreId = (inserted.raw as { id: string }[])[0]?.id;
+      if (scoreId && predictions?.length) {
+        await em.getRepository(ScorePredictions).insert({ scoreId, ...encodePredictions(predictions) });
+      }
       return true;
     });
   }

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { parseInput } from '../../core/validation/parse-input.js';
 import { AppError } from '../../core/errors/app-error.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
@@ -10,13 +12,16 @@ import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
 import { type ActivePhase, checkLimits, closedMessage, phaseAt, phasesOf } from '../challenges/phases.js';
-import { queueFor } from '../challenges/spec-parts.js';
+import { leaderboardOf, queueFor } from '../challenges/spec-parts.js';
 import type { QueueName } from '../../core/queue/jobs.js';
 import { protocolFor } from '../protocols/registry.js';
+import { beforeClose, revealed, revealsAt } from '../leaderboards/visibility.js';
 import { WorkersService } from '../workers/workers.service.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import type { Submission } from './submission.entity.js';
 import { SubmissionsRepository } from './submissions.repository.js';
+
+const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
 
 export interface UploadedFile {
   buffer: Buffer;
@@ -129,6 +134,42 @@ export class SubmissionsService {
     return this.view((await this.submissions.findById(submission.id))!, await this.workers.waiting());
   }
 
+  /**
+   * A participant picks up to `leaderboard.finalSubmissions` scored submissions of one
+   * phase for its private ranking, while that phase is open (an empty list drops the
+   * picks: then their best public ones count). Returns the picks.
+   */
+  async pickFinal(account: AccountRecord, slug: string, body: unknown) {
+    const { submissionIds } = parseInput(FinalPicks, body);
+    const { challenge, version } = await this.challenges.get(slug);
+    const { spec } = version;
+    const limit = leaderboardOf(spec).finalSubmissions;
+    if (submissionIds.length > limit) {
+      throw AppError.unprocessable('too_many_final', `Challenge "${slug}" ranks at most ${limit} final submissions per participant; you picked ${submissionIds.length}`);
+    }
+    const picked = await Promise.all(submissionIds.map((id) => this.owned(account, id)));
+    const problems = picked.flatMap((s) =>
+      s.accountId !== account.id
+        ? [{ field: s.id, message: 'is not yours' }]
+        : s.challengeId !== challenge.id
+          ? [{ field: s.id, message: 'is a submission to another challenge' }]
+          : s.status !== 'scored'
+            ? [{ field: s.id, message: `is ${s.status}; only scored submissions can be final` }]
+            : [],
+    );
+    if (problems.length > 0) throw AppError.unprocessable('invalid_final', `These cannot be final submissions of "${slug}": ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+    const phases = new Set(picked.map((s) => s.phase));
+    const state = phaseAt(spec, new Date());
+    const phase = picked[0]?.phase ?? (state.state === 'open' ? state.phase.name : null);
+    if (phases.size > 1) throw AppError.unprocessable('invalid_final', `Final submissions must come from one phase; these come from ${[...phases].join(', ')}`);
+    if (!phase || state.state !== 'open' || state.phase.name !== phase) {
+      throw AppError.conflict('phase_closed', `Final submissions are picked while their phase is open; phase "${phase ?? '(none)'}" of "${slug}" is not open now`);
+    }
+    await this.submissions.setFinal(challenge.id, account.id, phase, submissionIds);
+    this.logger.info({ challenge: slug, accountId: account.id, phase, picks: submissionIds.length }, 'final submissions picked');
+    return { challenge: slug, phase, limit, submissionIds };
+  }
+
   private async owned(account: AccountRecord, id: string): Promise<Submission> {
     const submission = /^[0-9a-f-]{36}$/i.test(id) ? await this.submissions.findById(id) : null;
     if (!submission || (submission.accountId !== account.id && account.role !== 'admin')) {
@@ -148,6 +189,9 @@ export class SubmissionsService {
     const score = s.status === 'scored' ? await this.submissions.findScore(s.id, s.challengeVersion) : null;
     const challengeSlug = slug ?? (await this.challenges.slugOf(s.challengeId));
     const waiting = s.status === 'queued' ? waitingFor(s.queue) : null;
+    const spec = score ? await this.challenges.specOf(s.challengeId, s.challengeVersion) : null;
+    const isRevealed = spec ? revealed(spec, s.phase) : true;
+    const shown = !score ? null : isRevealed ? { metric: score.metric, score: score.value, metrics: score.metrics, details: score.details } : beforeClose(score.metric, score.metrics, score.details);
     return {
       id: s.id,
       challenge: challengeSlug,
@@ -156,13 +200,17 @@ export class SubmissionsService {
       status: s.status,
       /** While queued with no live worker for its queue: "waiting for a GPU worker". */
       waiting,
-      score: score?.value ?? null,
-      metric: score?.metric ?? null,
-      metrics: score?.metrics ?? null,
-      details: score?.details ?? null,
+      score: shown?.score ?? null,
+      metric: shown?.metric ?? null,
+      metrics: shown?.metrics ?? null,
+      details: shown?.details ?? null,
+      /** With a public/private split: whether the private part is shown yet, and when it will be. */
+      revealed: spec ? isRevealed : null,
+      revealsAt: spec && !isRevealed ? revealsAt(spec, s.phase) : null,
       trainer: score ? { name: score.trainerName, version: score.trainerVersion } : null,
       items: s.itemCount,
       attempts: s.attempts,
+      final: s.final,
       error: s.errorCode ? { code: s.errorCode, message: s.errorMessage, details: s.errorDetails ?? [] } : null,
       createdAt: s.createdAt,
       startedAt: s.startedAt,

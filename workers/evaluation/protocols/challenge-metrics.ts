@@ -1,5 +1,5 @@
 import type { ClassificationMetricSpec, ModelSpec } from '../../../src/modules/challenges/spec-parts.js';
-import { computeMetric, type MetricName } from '../../trainers/metrics.js';
+import { computeMetric, type MetricName } from '../../../src/core/metrics/classification.js';
 import { concatRows, type EvaluationContext, type SplitPredictions, type TrainingSet } from './evaluator.js';
 import type { TrainerRef } from '../../trainers/trainer.js';
 
@@ -47,11 +47,6 @@ export async function trainAndScore(
   return { metrics, trainer: result.trainer, iterations: result.iterations, predictions };
 }
 
-/** The challenge's ranking metric as a function of truth and predictions. */
-export function rankingMetric(spec: Classification): (yTrue: Int32Array, yPred: Int32Array) => number {
-  const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
-  return (yTrue, yPred) => computeMetric(spec.metric.name, yTrue, yPred, { positiveClass });
-}
 
 /** x / scale, element by element (x itself when scale is 1). */
 export function scaled(x: Float64Array, scale: number): Float64Array {

@@ -1,5 +1,5 @@
 import type { CleaningChallengeSpec, CleaningOrder } from '../../../src/modules/protocols/cleaning.protocol.js';
-import { accuracy } from '../../trainers/metrics.js';
+import { accuracy } from '../../../src/core/metrics/classification.js';
 import { cleaningCheckpoints, cleaningScore, type CurvePoint, labelsAfterFixes } from './cleaning-score.js';
 import type { SubmissionEvaluator } from './evaluator.js';
 

@@ -4,6 +4,8 @@ import { ScoreDetails1795713284737 } from './1795713284737-score-details.js';
 import { SubmissionQueueAndWorkers1795720456550 } from './1795720456550-submission-queue-and-workers.js';
 import { WorkerActivity1795725741274 } from './1795725741274-worker-activity.js';
 import { SubmissionPhase1795726542879 } from './1795726542879-submission-phase.js';
+import { FinalSubmissions1795727831737 } from './1795727831737-final-submissions.js';
+import { ScorePredictions1795728013358 } from './1795728013358-score-predictions.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +14,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SubmissionQueueAndWorkers1795720456550,
   WorkerActivity1795725741274,
   SubmissionPhase1795726542879,
+  FinalSubmissions1795727831737,
+  ScorePredictions1795728013358,
 ];

@@ -1,4 +1,4 @@
-import { accuracy, computeMetric, f1Binary, macroF1 } from './metrics.js';
+import { accuracy, computeMetric, f1Binary, macroF1 } from './classification.js';
 
 const i32 = (values: number[]) => Int32Array.from(values);
 

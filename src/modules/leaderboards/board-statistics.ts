@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
+import { ChallengeDataService } from '../challenges/challenge-data.service.js';
+import type { ChallengeVersion } from '../challenges/challenge-version.entity.js';
+import { leaderboardOf, rankingMetric, uncertaintyOf } from '../challenges/spec-parts.js';
+import { decodePredictions, ScorePredictions } from '../submissions/score-predictions.entity.js';
+import type { Direction } from './ranking.js';
+import { type LadderState, ladderStep, pairedBootstrap, standardError, stratifiedSplit, type TieGroup, tieGroups } from './statistics.js';
+
+/** Which examples a board ranks on: the whole test set, or one part of its split. */
+export type BoardPart = 'all' | 'public' | 'private';
+
+/** Entries past this rank get no tie group (each one costs a paired bootstrap). */
+export const TIE_GROUP_LIMIT = 50;
+
+interface PartData {
+  truth: Int32Array;
+  indices: Int32Array | null;
+  metric: (yTrue: Int32Array, yPred: Int32Array) => number;
+}
+
+/**
+ * The board's statistics that need each score's predictions on the hidden test set (kept
+ * in score_predictions, never served): tie groups by paired bootstrap, and the Ladder.
+ * Results are cached per board state, so a read after the first costs a lookup.
+ */
+@Injectable()
+export class BoardStatistics {
+  private readonly cache = new Map<string, TieGroup[]>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly data: ChallengeDataService,
+  ) {}
+
+  /** Whether the version's scores have predictions to compare (classification metrics over test examples). */
+  static applies(spec: ChallengeSpec): boolean {
+    return spec.protocol !== 'cleaning' && spec.protocol !== 'multitask';
+  }
+
+  /**
+   * Tie groups of a ranking, best first: an entry joins its group's leader unless the
+   * leader is significantly better on a paired bootstrap over the part's examples. Null
+   * where an entry has no stored predictions or is past TIE_GROUP_LIMIT.
+   */
+  async tieGroups(version: ChallengeVersion, part: BoardPart, ranked: readonly { submissionId: string }[]): Promise<(TieGroup | null)[]> {
+    const spec = version.spec;
+    if (!BoardStatistics.applies(spec) || ranked.length === 0) return ranked.map(() => null);
+    const top = ranked.slice(0, TIE_GROUP_LIMIT);
+    const key = createHash('sha256').update(`${version.id}:${part}:${top.map((e) => e.submissionId).join(',')}`).digest('hex');
+    let groups = this.cache.get(key);
+    if (!groups) {
+      const predictions = await this.predictions(version, top.map((e) => e.submissionId));
+      if (top.some((e) => !predictions.has(e.submissionId))) return ranked.map(() => null);
+      const d = await this.part(version, part);
+      const settings = uncertaintyOf(spec);
+      const n = d.truth.length;
+      const yTrue = new Int32Array(n);
+      const yPred = new Int32Array(n);
+      const stat = (preds: Int32Array[], indices: Int32Array) => {
+        for (let i = 0; i < n; i++) yTrue[i] = d.truth[indices[i]];
+        let sum = 0;
+        for (const p of preds) {
+          for (let i = 0; i < n; i++) yPred[i] = p[indices[i]];
+          sum += d.metric(yTrue, yPred);
+        }
+        return sum / preds.length;
+      };
+      const of = (id: string) => predictions.get(id)!.map((p) => take(p, d.indices));
+      groups = tieGroups(top, (leader, entry) => {
+        const a = of(leader.submissionId);
+        const b = of(entry.submissionId);
+        return pairedBootstrap(n, settings, (indices) => stat(a, indices) - stat(b, indices)).significant;
+      });
+      this.remember(key, groups);
+    }
+    return ranked.map((_, i) => groups[i] ?? null);
+  }
+
+  /**
+   * The parameter-free Ladder over each participant's submissions in time order: a new
+   * score is released only when it beats the released one by more than one standard error
+   * of the per-example 0-1 loss differences (averaged over seeds) on the part's examples.
+   * Returns, per participant, the released score (rounded) and the submission it came from.
+   */
+  async ladder(
+    version: ChallengeVersion,
+    part: BoardPart,
+    rows: readonly { participantId: string; submissionId: string; submittedAt: Date; score: number }[],
+    direction: Direction,
+  ): Promise<Map<string, { released: number; submissionId: string }>> {
+    const precision = leaderboardOf(version.spec).precision ?? 0.0001;
+    const sign = direction === 'maximize' ? 1 : -1;
+    const predictions = await this.predictions(version, rows.map((r) => r.submissionId));
+    const d = await this.part(version, part);
+    const losses = (id: string): Float64Array => {
+      const preds = predictions.get(id)!.map((p) => take(p, d.indices));
+      const out = new Float64Array(d.truth.length);
+      for (const p of preds) for (let i = 0; i < out.length; i++) out[i] += (p[i] === d.truth[i] ? 0 : 1) / preds.length;
+      return out;
+    };
+    const byParticipant = new Map<string, typeof rows>();
+    for (const r of [...rows].sort((a, b) => a.submittedAt.getTime() - b.submittedAt.getTime() || (a.submissionId < b.submissionId ? -1 : 1))) {
+      if (!Number.isFinite(r.score) || !predictions.has(r.submissionId)) continue;
+      byParticipant.set(r.participantId, [...(byParticipant.get(r.participantId) ?? []), r]);
+    }
+    const released = new Map<string, { released: number; submissionId: string }>();
+    for (const [participant, list] of byParticipant) {
+      let state: LadderState = { released: null, bestSubmissionId: null };
+      let best = list[0];
+      for (const r of list) {
+        let improvement: number | null = null;
+        let se: number | null = null;
+        if (state.bestSubmissionId !== null) {
+          const before = losses(best.submissionId);
+          const after = losses(r.submissionId);
+          improvement = sign * (r.score - best.score);
+          se = standardError(before.map((l, i) => l - after[i])).se;
+        }
+        const next = ladderStep(state, { submissionId: r.submissionId, score: r.score, improvement, standardError: se }, precision);
+        if (next.accepted) best = r;
+        state = next;
+      }
+      released.set(participant, { released: state.released!, submissionId: state.bestSubmissionId! });
+    }
+    return released;
+  }
+
+  private async part(version: ChallengeVersion, part: BoardPart): Promise<PartData> {
+    const spec = version.spec;
+    if (spec.protocol === 'cleaning' || spec.protocol === 'multitask') throw new Error(`board statistics do not apply to ${spec.protocol}`);
+    const labels = (await this.data.files(version).get('test')).labels;
+    const metric = rankingMetric(spec);
+    const split = leaderboardOf(spec).split;
+    if (part === 'all' || !split) return { truth: labels, indices: null, metric };
+    const indices = stratifiedSplit(labels, split.publicFraction, split.seed)[part];
+    return { truth: take(labels, indices), indices, metric };
+  }
+
+  /** The stored test predictions of these submissions' scores under the version. */
+  private async predictions(version: ChallengeVersion, submissionIds: string[]): Promise<Map<string, Int32Array[]>> {
+    if (submissionIds.length === 0) return new Map();
+    const rows: { submission_id: string; seeds: number; examples: number; width: number; data: Buffer }[] = await this.dataSource.query(
+      `SELECT s.submission_id, p.seeds, p.examples, p.width, p.data
+         FROM scores s JOIN ${this.dataSource.getMetadata(ScorePredictions).tableName} p ON p.score_id = s.id
+        WHERE s.challenge_id = $1 AND s.challenge_version = $2 AND s.submission_id = ANY($3)`,
+      [version.challengeId, version.version, submissionIds],
+    );
+    return new Map(rows.map((r) => [r.submission_id, decodePredictions(r)]));
+  }
+
+  private remember(key: string, groups: TieGroup[]): void {
+    if (this.cache.size >= 256) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, groups);
+  }
+}
+
+function take(values: Int32Array, indices: Int32Array | null): Int32Array {
+  if (!indices) return values;
+  const out = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
+  return out;
+}
