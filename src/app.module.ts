@@ -4,6 +4,7 @@ import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { LeaderboardsModule } from './modules/leaderboards/leaderboards.module.js';
+import { RescoringModule } from './modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from './modules/submissions/submissions.module.js';
 import { WorkersModule } from './modules/workers/workers.module.js';
 
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(core: CoreOptions, extra: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, HealthModule, WorkersModule, ...extra],
+      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, RescoringModule, HealthModule, WorkersModule, ...extra],
     };
   }
 }

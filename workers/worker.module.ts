@@ -2,10 +2,13 @@ import { type DynamicModule, Injectable, Module, type OnApplicationShutdown } fr
 import { CONFIG, type Config } from '../src/core/config/config.js';
 import { type CoreOptions, CoreModule } from '../src/core/core.module.js';
 import { ChallengesModule } from '../src/modules/challenges/challenges.module.js';
+import { RescoringModule } from '../src/modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from '../src/modules/submissions/submissions.module.js';
 import { WorkersModule } from '../src/modules/workers/workers.module.js';
 import { EvaluateSubmissionProcessor } from './evaluation/evaluate-submission.processor.js';
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
+import { FileScorer } from './evaluation/file-scorer.js';
+import { RescoreSubmissionProcessor } from './evaluation/rescore-submission.processor.js';
 import { Heartbeat } from './evaluation/heartbeat.js';
 import { Reconciler } from './evaluation/reconciler.js';
 import { ModelTrainer } from './trainers/model-trainer.js';
@@ -22,7 +25,7 @@ class ModelTrainerCloser implements OnApplicationShutdown {
 
 /** The evaluation side: queue workers, the processor, the reconciler and the training threads. */
 @Module({
-  imports: [ChallengesModule, SubmissionsModule, WorkersModule],
+  imports: [ChallengesModule, SubmissionsModule, RescoringModule, WorkersModule],
   providers: [
     {
       provide: ModelTrainer,
@@ -32,7 +35,9 @@ class ModelTrainerCloser implements OnApplicationShutdown {
         }),
     },
     ModelTrainerCloser,
+    FileScorer,
     EvaluateSubmissionProcessor,
+    RescoreSubmissionProcessor,
     EvaluationWorkers,
     Reconciler,
     Heartbeat,

@@ -1,6 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -79,6 +80,36 @@ describe('the public/private split', () => {
       expect(s).toMatchObject({ status: 'scored', metric: 'public_macro_f1', revealed: false, revealsAt: closes.toISOString() });
       expect(Object.keys(s.metrics!).sort()).toEqual(['public_macro_f1', 'public_macro_f1_ci_high', 'public_macro_f1_ci_low']);
       expect(s.score).toBe(s.metrics!.public_macro_f1);
+    }
+  });
+
+  it('leaks nothing private before the close, on any endpoint that shows scores', async () => {
+    const repo = stack.api.get(SubmissionsRepository);
+    const hidden: string[] = [];
+    for (const s of [adaBalanced, adaRandom, bobRandom]) {
+      const score = (await repo.findScore(s.id, 1))!;
+      for (const name of ['macro_f1', 'accuracy', 'private_macro_f1', 'private_macro_f1_ci_low', 'private_macro_f1_ci_high', 'macro_f1_ci_low', 'macro_f1_ci_high']) {
+        hidden.push(JSON.stringify(score.metrics[name]));
+      }
+    }
+    const probes: [string, string][] = [
+      [`/api/v1/submissions/${adaRandom.id}`, ada],
+      [`/api/v1/submissions/${bobRandom.id}`, bob],
+      [`/api/v1/challenges/${slug}/submissions`, ada],
+      [`/api/v1/challenges/${slug}/submissions`, bob],
+      [`/api/v1/challenges/${slug}/leaderboard`, ada],
+      [`/api/v1/challenges/${slug}/leaderboard?split=public`, ada],
+      [`/api/v1/challenges/${slug}/leaderboard?version=1&phase=main`, ada],
+      [`/api/v1/challenges/${slug}/leaderboard?split=private`, ada],
+      [`/api/v1/challenges/${slug}`, ada],
+      [`/api/v1/challenges`, ada],
+    ];
+    for (const [path, token] of probes) {
+      const text = await (await fetch(`${stack.url}${path}`, { headers: headers(token) })).text();
+      expect({ path, private: text.includes('private_') }).toEqual({ path, private: false });
+      expect({ path, wholeTestKey: text.includes('"macro_f1":') || text.includes('"accuracy":') }).toEqual({ path, wholeTestKey: false });
+      const numbers = new Set(text.match(/-?\d+(\.\d+)?(e-?\d+)?/g));
+      for (const value of hidden) expect({ path, leaks: numbers.has(value) ? value : null }).toEqual({ path, leaks: null });
     }
   });
 

@@ -1,19 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { CONFIG, type Config } from '../../src/core/config/config.js';
-import { AppError } from '../../src/core/errors/app-error.js';
 import { JOBS } from '../../src/core/queue/jobs.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
-import { STORAGE, type StoragePort } from '../../src/core/storage/storage.port.js';
-import { ChallengeDataService } from '../../src/modules/challenges/challenge-data.service.js';
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
-import { protocolFor } from '../../src/modules/protocols/registry.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
-import { ModelTrainer } from '../trainers/model-trainer.js';
-import { evaluateSeeds, type EvaluationContext, type FitRequest } from './protocols/evaluator.js';
-import { evaluatorFor } from './protocols/registry.js';
-import { scoreMetrics } from './uncertainty.js';
+import { FileScorer } from './file-scorer.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
@@ -26,10 +18,7 @@ export class EvaluateSubmissionProcessor {
   constructor(
     private readonly submissions: SubmissionsRepository,
     private readonly challenges: ChallengesRepository,
-    private readonly data: ChallengeDataService,
-    private readonly trainer: ModelTrainer,
-    @Inject(STORAGE) private readonly storage: StoragePort,
-    @Inject(CONFIG) private readonly config: Config,
+    private readonly scorer: FileScorer,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -47,50 +36,25 @@ export class EvaluateSubmissionProcessor {
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const protocol = protocolFor(spec);
-    const data = this.data.files(version);
-    const bytes = await this.storage.get(submission.fileKey);
-    let parsed: unknown;
-    try {
-      parsed = await protocol.validate(bytes, spec, data);
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e;
-      await this.submissions.markFailed(submissionId, 'invalid_submission', e.message, e.details);
-      challengeLog.warn({ code: e.code }, 'submission invalid at evaluation');
+    const outcome = await this.scorer.score(version, submission.fileKey);
+    if (outcome.kind === 'invalid') {
+      await this.submissions.markFailed(submissionId, 'invalid_submission', outcome.error.message, outcome.error.details);
+      challengeLog.warn({ code: outcome.error.code }, 'submission invalid at evaluation');
       return 'failed';
     }
-
-    const deadline = AbortSignal.timeout(this.config.worker.evaluationTimeoutMs);
-    const fit = (req: FitRequest) => this.trainer.fit(req, deadline);
-    const fitMany: EvaluationContext['fitMany'] = (model, seed, classes, jobs) => this.trainer.fitMany(model, seed, classes, jobs, deadline);
-    let result;
-    try {
-      result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit, fitMany });
-    } catch (e) {
-      if (deadline.aborted) {
-        await this.submissions.markFailed(submissionId, 'timeout', `Training did not finish within ${this.config.worker.evaluationTimeoutMs} ms`);
-        challengeLog.warn('evaluation timed out');
-        return 'failed';
-      }
-      throw e;
+    if (outcome.kind === 'timeout') {
+      await this.submissions.markFailed(submissionId, 'timeout', outcome.message);
+      challengeLog.warn('evaluation timed out');
+      return 'failed';
     }
-    const { metric } = protocol.ranking(spec);
-    const metrics = await scoreMetrics(spec, data, 'test', result, metric);
-    const written = await this.submissions.recordScore(submission, {
-      predictions: result.predictions?.test,
-      metric,
-      value: metrics[metric],
-      metrics,
-      details: result.details ?? null,
-      trainerName: result.trainer.name,
-      trainerVersion: result.trainer.version,
-    });
+    const { score } = outcome;
+    const written = await this.submissions.recordScore(submission, score);
     if (!written) {
       challengeLog.info('submission finished while it was evaluated (cancelled); no score written');
       return 'skipped';
     }
     challengeLog.info(
-      { score: metrics[metric], metric, iterations: result.iterations, ms: Math.round(performance.now() - started) },
+      { score: score.value, metric: score.metric, iterations: outcome.iterations, ms: Math.round(performance.now() - started) },
       'submission scored',
     );
     return 'scored';

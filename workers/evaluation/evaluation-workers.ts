@@ -5,8 +5,10 @@ import { CONFIG, type Config } from '../../src/core/config/config.js';
 import { JOBS, type JobName, QUEUES, type QueueName } from '../../src/core/queue/jobs.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
 import { QUEUE_BACKEND, type QueueBackend } from '../../src/core/queue/queue-backend.js';
+import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { EvaluateSubmissionProcessor } from './evaluate-submission.processor.js';
+import { RescoreSubmissionProcessor } from './rescore-submission.processor.js';
 
 type Handler = (job: Job) => Promise<unknown>;
 
@@ -18,12 +20,17 @@ export class EvaluationWorkers {
 
   constructor(
     private readonly evaluate: EvaluateSubmissionProcessor,
+    private readonly rescore: RescoreSubmissionProcessor,
     private readonly submissions: SubmissionsRepository,
+    private readonly rescores: RescoresRepository,
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.handlers = { [JOBS.evaluateSubmission.name]: (job) => this.evaluate.process(job) };
+    this.handlers = {
+      [JOBS.evaluateSubmission.name]: (job) => this.evaluate.process(job),
+      [JOBS.rescoreSubmission.name]: (job) => this.rescore.process(job),
+    };
   }
 
   start(): void {
@@ -74,19 +81,32 @@ export class EvaluationWorkers {
     return handler(job);
   }
 
-  /** Infrastructure errors are retried with backoff; after the last attempt the submission fails as `internal`. */
+  /** Infrastructure errors are retried with backoff; after the last attempt the submission (or rescore) fails as `internal`. */
   private async onFailed(job: Job, err: Error): Promise<void> {
-    const parsed = JOBS.evaluateSubmission.payload.safeParse(job.data);
-    if (!parsed.success) return;
-    const { submissionId } = parsed.data;
     const attempts = job.opts.attempts ?? 1;
-    const log = { submissionId, jobId: job.id, attempt: job.attemptsMade, attempts, err };
-    if (job.attemptsMade >= attempts) {
-      await this.submissions.markFailed(submissionId, 'internal', `Evaluation failed after ${job.attemptsMade} attempts on our side; this is not counted against you`);
-      this.logger.error(log, 'evaluation failed for good');
+    const last = job.attemptsMade >= attempts;
+    const log = { jobId: job.id, attempt: job.attemptsMade, attempts, err };
+    const evaluation = JOBS.evaluateSubmission.payload.safeParse(job.data);
+    if (evaluation.success) {
+      const { submissionId } = evaluation.data;
+      if (last) {
+        await this.submissions.markFailed(submissionId, 'internal', `Evaluation failed after ${job.attemptsMade} attempts on our side; this is not counted against you`);
+        this.logger.error({ ...log, submissionId }, 'evaluation failed for good');
+      } else {
+        await this.submissions.markRequeued(submissionId);
+        this.logger.warn({ ...log, submissionId }, 'evaluation failed; will retry');
+      }
+      return;
+    }
+    const rescore = JOBS.rescoreSubmission.payload.safeParse(job.data);
+    if (!rescore.success) return;
+    const { rescoreId } = rescore.data;
+    if (last) {
+      await this.rescores.markFailed(rescoreId, 'internal', `Rescoring failed after ${job.attemptsMade} attempts: ${err.message}`);
+      this.logger.error({ ...log, rescoreId }, 'rescore failed for good');
     } else {
-      await this.submissions.markRequeued(submissionId);
-      this.logger.warn(log, 'evaluation failed; will retry');
+      await this.rescores.markRequeued(rescoreId);
+      this.logger.warn({ ...log, rescoreId }, 'rescore failed; will retry');
     }
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../../src/core/config/config.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
 import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
+import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -10,7 +11,8 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
 /**
  * Postgres is the truth, the queue is transport. Any submission left queued or running
  * without a live job (lost enqueue, Redis flush, crashed worker) gets a fresh job; one that
- * has used up its attempts fails as `internal` (never the participant's fault).
+ * has used up its attempts fails as `internal` (never the participant's fault). Rescores
+ * are reconciled the same way.
  */
 @Injectable()
 export class Reconciler {
@@ -19,6 +21,7 @@ export class Reconciler {
 
   constructor(
     private readonly submissions: SubmissionsRepository,
+    private readonly rescores: RescoresRepository,
     private readonly queue: EvaluationQueue,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -60,6 +63,20 @@ export class Reconciler {
         await this.submissions.touch(s.id);
         await this.queue.requeue(s.id, s.queue);
         this.logger.warn(log, 'reconciler: re-enqueued a submission without a live job');
+      }
+      fixed++;
+    }
+    for (const r of await this.rescores.findStale(this.config.worker.reconcileGraceMs, 500)) {
+      const state = await this.queue.jobState(r.id, r.queue, 'rescore');
+      if (LIVE_STATES.has(state)) continue;
+      const log = { rescoreId: r.id, status: r.status, jobState: state, attempts: r.attempts };
+      if (r.attempts >= this.config.worker.attempts) {
+        await this.rescores.markFailed(r.id, 'internal', `Rescoring did not complete after ${r.attempts} attempts`);
+        this.logger.error(log, 'reconciler: rescore attempts used up, marked failed (internal)');
+      } else {
+        await this.rescores.touch(r.id);
+        await this.queue.requeue(r.id, r.queue, 'rescore');
+        this.logger.warn(log, 'reconciler: re-enqueued a rescore without a live job');
       }
       fixed++;
     }

@@ -3,13 +3,14 @@ import { Account } from '../../modules/accounts/account.entity.js';
 import { ApiToken } from '../../modules/accounts/api-token.entity.js';
 import { ChallengeVersion } from '../../modules/challenges/challenge-version.entity.js';
 import { Challenge } from '../../modules/challenges/challenge.entity.js';
+import { Rescore, RescoreRun } from '../../modules/rescoring/rescore.entity.js';
 import { Score } from '../../modules/submissions/score.entity.js';
 import { ScorePredictions } from '../../modules/submissions/score-predictions.entity.js';
 import { Submission } from '../../modules/submissions/submission.entity.js';
 import { WorkerHeartbeat } from '../../modules/workers/worker-heartbeat.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-export const ENTITIES = [Account, ApiToken, Challenge, ChallengeVersion, Submission, Score, ScorePredictions, WorkerHeartbeat];
+export const ENTITIES = [Account, ApiToken, Challenge, ChallengeVersion, Submission, Score, ScorePredictions, RescoreRun, Rescore, WorkerHeartbeat];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

@@ -16,6 +16,11 @@ export const JOBS = {
     queues: [QUEUES.evaluateCpu, QUEUES.evaluateGpu],
     payload: z.strictObject({ submissionId: z.uuid() }),
   },
+  rescoreSubmission: {
+    name: 'rescore-submission',
+    queues: [QUEUES.evaluateCpu, QUEUES.evaluateGpu],
+    payload: z.strictObject({ rescoreId: z.uuid() }),
+  },
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];
 export type EvaluateSubmissionPayload = z.infer<typeof JOBS.evaluateSubmission.payload>;
@@ -23,4 +28,9 @@ export type EvaluateSubmissionPayload = z.infer<typeof JOBS.evaluateSubmission.p
 /** One job per submission: adding it twice is a no-op while the first one exists. */
 export function evaluationJobId(submissionId: string): string {
   return `${JOBS.evaluateSubmission.name}_${submissionId}`;
+}
+
+/** One job per rescore (a submission under one version). */
+export function rescoreJobId(rescoreId: string): string {
+  return `${JOBS.rescoreSubmission.name}_${rescoreId}`;
 }

@@ -4,6 +4,7 @@ import { parseInput } from '../../core/validation/parse-input.js';
 import { LeaderboardsService } from './leaderboards.service.js';
 
 const BoardQuery = z.strictObject({
+  version: z.coerce.number().int().positive().optional(),
   phase: z.string().max(32).optional(),
   split: z.enum(['public', 'private']).optional(),
 });
@@ -12,7 +13,7 @@ const BoardQuery = z.strictObject({
 export class LeaderboardsController {
   constructor(private readonly leaderboards: LeaderboardsService) {}
 
-  /** `?phase=<name>` picks a phase's board, `?split=public|private` a part (private only once the phase has closed). */
+  /** `?version=N` a version's scores (default: the current one), `?phase=<name>` a phase's board, `?split=public|private` a part (private only once the phase has closed). */
   @Get(':slug/leaderboard')
   get(@Param('slug') slug: string, @Query() query: unknown) {
     return this.leaderboards.get(slug, parseInput(BoardQuery, query, 'query'));

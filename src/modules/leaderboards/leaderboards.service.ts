@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../core/errors/app-error.js';
+import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import { leaderboardOf } from '../challenges/spec-parts.js';
 import { protocolFor } from '../protocols/registry.js';
@@ -10,6 +11,7 @@ import { roundTo } from './statistics.js';
 import { boardPhase, phaseNamed, revealed, revealsAt } from './visibility.js';
 
 export interface BoardQuery {
+  version?: number;
   phase?: string;
   split?: 'public' | 'private';
 }
@@ -18,17 +20,21 @@ export interface BoardQuery {
 export class LeaderboardsService {
   constructor(
     private readonly challenges: ChallengesService,
+    private readonly versions: ChallengesRepository,
     private readonly leaderboards: LeaderboardsRepository,
     private readonly statistics: BoardStatistics,
   ) {}
 
   /**
-   * One phase's board (default: the open phase, else the last one that opened). With a
+   * One phase's board under one version (default: the current version; the open phase,
+   * else the last one that opened). Each version ranks the scores computed under it. With a
    * public/private split it is the public board until the phase closes, and the private
    * one after, ranking each participant's final picks (or their best public ones).
    */
   async get(slug: string, query: BoardQuery = {}) {
-    const { challenge, version } = await this.challenges.get(slug);
+    const { challenge, version: current } = await this.challenges.get(slug);
+    const version = query.version === undefined ? current : await this.versions.findVersion(challenge.id, query.version);
+    if (!version) throw AppError.notFound(`Version ${query.version} of challenge "${slug}"`);
     const { spec } = version;
     const protocol = protocolFor(spec);
     const { metric, direction } = protocol.ranking(spec);

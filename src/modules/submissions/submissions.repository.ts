@@ -122,25 +122,7 @@ export class SubmissionsRepository {
         { status: 'scored', finishedAt: new Date(), errorCode: null, errorMessage: null, errorDetails: null },
       );
       if ((updated.affected ?? 0) === 0) return false;
-      const inserted = await em
-        .createQueryBuilder()
-        .insert()
-        .into(Score)
-        .values({
-          submissionId: submission.id,
-          challengeId: submission.challengeId,
-          challengeVersion: submission.challengeVersion,
-          accountId: submission.accountId,
-          submittedAt: submission.createdAt,
-          ...score,
-        })
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      const scoreId = (inserted.raw as { id: string }[])[0]?.id;
-      if (scoreId && predictions?.length) {
-        await em.getRepository(ScorePredictions).insert({ scoreId, ...encodePredictions(predictions) });
-      }
+      await insertScore(em, submission, submission.challengeVersion, score, predictions);
       return true;
     });
   }
@@ -157,4 +139,28 @@ export class SubmissionsRepository {
   async touch(id: string): Promise<void> {
     await this.repo.update({ id, status: In([...NON_TERMINAL_STATUSES]) }, { updatedAt: new Date() });
   }
+}
+
+/**
+ * The score of `submission` under `version` (once: a second insert is ignored) and its
+ * test predictions, inside the caller's transaction.
+ */
+export async function insertScore(em: EntityManager, submission: Submission, version: number, score: Omit<NewScore, 'predictions'>, predictions?: Int32Array[]): Promise<void> {
+  const inserted = await em
+    .createQueryBuilder()
+    .insert()
+    .into(Score)
+    .values({
+      submissionId: submission.id,
+      challengeId: submission.challengeId,
+      challengeVersion: version,
+      accountId: submission.accountId,
+      submittedAt: submission.createdAt,
+      ...score,
+    })
+    .orIgnore()
+    .returning(['id'])
+    .execute();
+  const scoreId = (inserted.raw as { id: string }[])[0]?.id;
+  if (scoreId && predictions?.length) await em.getRepository(ScorePredictions).insert({ scoreId, ...encodePredictions(predictions) });
 }

@@ -6,6 +6,7 @@ import { WorkerActivity1795725741274 } from './1795725741274-worker-activity.js'
 import { SubmissionPhase1795726542879 } from './1795726542879-submission-phase.js';
 import { FinalSubmissions1795727831737 } from './1795727831737-final-submissions.js';
 import { ScorePredictions1795728013358 } from './1795728013358-score-predictions.js';
+import { Rescores1795728696326 } from './1795728696326-rescores.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SubmissionPhase1795726542879,
   FinalSubmissions1795727831737,
   ScorePredictions1795728013358,
+  Rescores1795728696326,
 ];

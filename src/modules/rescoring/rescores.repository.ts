@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, In, LessThan } from 'typeorm';
+import type { QueueName } from '../../core/queue/jobs.js';
+import type { Submission } from '../submissions/submission.entity.js';
+import { insertScore, type NewScore } from '../submissions/submissions.repository.js';
+import { Rescore, RescoreRun, type RescoreStatus } from './rescore.entity.js';
+
+export interface RescoreProgress {
+  id: string;
+  version: number;
+  total: number;
+  queued: number;
+  running: number;
+  scored: number;
+  failed: number;
+  done: boolean;
+  createdAt: Date;
+}
+
+@Injectable()
+export class RescoresRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * A run over the challenge's scored submissions (`submissionIds`, or all of them) that
+   * have no score under `version` yet and are not being rescored for it. Returns the run
+   * and its rescores.
+   */
+  async createRun(challengeId: string, version: number, queue: QueueName, requestedBy: string, submissionIds?: string[]): Promise<{ run: RescoreRun; rescores: Rescore[] }> {
+    return this.dataSource.transaction(async (em) => {
+      const candidates: { id: string }[] = await em.query(
+        `SELECT sub.id FROM submissions sub
+          WHERE sub.challenge_id = $1 AND sub.status = 'scored'
+            AND ($3::uuid[] IS NULL OR sub.id = ANY($3))
+            AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.submission_id = sub.id AND s.challenge_version = $2)
+            AND NOT EXISTS (SELECT 1 FROM rescores r WHERE r.submission_id = sub.id AND r.version = $2)
+          ORDER BY sub.created_at`,
+        [challengeId, version, submissionIds ?? null],
+      );
+      const run = em.create(RescoreRun, { id: randomUUID(), challengeId, version, requestedBy, total: candidates.length });
+      await em.insert(RescoreRun, run);
+      const rescores = candidates.map((c) => em.create(Rescore, { id: randomUUID(), runId: run.id, submissionId: c.id, challengeId, version, queue, status: 'queued' }));
+      if (rescores.length > 0) await em.insert(Rescore, rescores);
+      return { run, rescores };
+    });
+  }
+
+  async findRun(id: string): Promise<RescoreRun | null> {
+    return this.dataSource.getRepository(RescoreRun).findOneBy({ id });
+  }
+
+  async progress(run: RescoreRun): Promise<RescoreProgress> {
+    const rows: { status: RescoreStatus; n: string }[] = await this.dataSource.query('SELECT status, count(*) AS n FROM rescores WHERE run_id = $1 GROUP BY status', [run.id]);
+    const count = (s: RescoreStatus) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+    const [queued, running, scored, failed] = [count('queued'), count('running'), count('scored'), count('failed')];
+    return { id: run.id, version: run.version, total: run.total, queued, running, scored, failed, done: queued + running === 0, createdAt: run.createdAt };
+  }
+
+  async findById(id: string): Promise<Rescore | null> {
+    return this.dataSource.getRepository(Rescore).findOneBy({ id });
+  }
+
+  /** queued|running → running, counting the attempt. Null when it has finished or is gone. */
+  async markRunning(id: string): Promise<Rescore | null> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(Rescore)
+      .set({ status: 'running', attempts: () => 'attempts + 1' })
+      .where({ id, status: In(['queued', 'running']) })
+      .execute();
+    return (result.affected ?? 0) > 0 ? this.findById(id) : null;
+  }
+
+  async markRequeued(id: string): Promise<void> {
+    await this.dataSource.getRepository(Rescore).update({ id, status: 'running' }, { status: 'queued' });
+  }
+
+  async markFailed(id: string, code: string, message: string): Promise<void> {
+    await this.dataSource.getRepository(Rescore).update({ id, status: In(['queued', 'running']) }, { status: 'failed', errorCode: code, errorMessage: message });
+  }
+
+  /** One transaction: the score under the rescore's version (once), its predictions, and the rescore done. */
+  async recordScore(rescore: Rescore, submission: Submission, { predictions, ...score }: NewScore): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const updated = await em.update(Rescore, { id: rescore.id, status: 'running' }, { status: 'scored', errorCode: null, errorMessage: null });
+      if ((updated.affected ?? 0) === 0) return false;
+      await insertScore(em, submission, rescore.version, score, predictions);
+      return true;
+    });
+  }
+
+  /** Unfinished rescores untouched for `graceMs`: candidates for the reconciler. */
+  async findStale(graceMs: number, limit: number): Promise<Rescore[]> {
+    return this.dataSource.getRepository(Rescore).find({
+      where: { status: In(['queued', 'running']), updatedAt: LessThan(new Date(Date.now() - graceMs)) },
+      order: { updatedAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.dataSource.getRepository(Rescore).update({ id, status: In(['queued', 'running']) }, { updatedAt: new Date() });
+  }
+}

@@ -1,0 +1,22 @@
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import type { AccountRecord } from '../accounts/accounts.repository.js';
+import { AuthGuard, CurrentAccount } from '../accounts/auth.guard.js';
+import { RescoringService } from './rescoring.service.js';
+
+@Controller('challenges/:slug/rescores')
+@UseGuards(AuthGuard)
+export class RescoringController {
+  constructor(private readonly rescoring: RescoringService) {}
+
+  /** `{version?, submissionIds?}`: score again under a version; 202 with the run's progress. */
+  @Post()
+  @HttpCode(202)
+  start(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string, @Body() body: unknown) {
+    return this.rescoring.start(account, slug, body);
+  }
+
+  @Get(':id')
+  progress(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string, @Param('id') id: string) {
+    return this.rescoring.progress(account, slug, id);
+  }
+}

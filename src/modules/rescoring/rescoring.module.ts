@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module.js';
+import { ChallengesModule } from '../challenges/challenges.module.js';
+import { SubmissionsModule } from '../submissions/submissions.module.js';
+import { RescoringController } from './rescoring.controller.js';
+import { RescoresRepository } from './rescores.repository.js';
+import { RescoringService } from './rescoring.service.js';
+
+@Module({
+  imports: [AccountsModule, ChallengesModule, SubmissionsModule],
+  controllers: [RescoringController],
+  providers: [RescoresRepository, RescoringService],
+  exports: [RescoresRepository],
+})
+export class RescoringModule {}

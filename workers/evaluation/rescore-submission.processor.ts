@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { JOBS } from '../../src/core/queue/jobs.js';
+import { LOGGER } from '../../src/core/logger/logger.js';
+import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
+import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
+import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+import type { EvaluationOutcome } from './evaluate-submission.processor.js';
+import { FileScorer } from './file-scorer.js';
+
+/**
+ * Scores a submission again under another challenge version (an organizer's rescore run).
+ * The submission keeps its status and original score; the new score row records the
+ * version. A file the new version refuses fails this rescore only.
+ */
+@Injectable()
+export class RescoreSubmissionProcessor {
+  constructor(
+    private readonly rescores: RescoresRepository,
+    private readonly submissions: SubmissionsRepository,
+    private readonly challenges: ChallengesRepository,
+    private readonly scorer: FileScorer,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async process(job: Job): Promise<EvaluationOutcome> {
+    const { rescoreId } = JOBS.rescoreSubmission.payload.parse(job.data);
+    const rescore = await this.rescores.markRunning(rescoreId);
+    const log = this.logger.child({ rescoreId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    if (!rescore) {
+      log.info('rescore already finished or gone; nothing to do');
+      return 'skipped';
+    }
+    const submission = await this.submissions.findById(rescore.submissionId);
+    const version = await this.challenges.findVersion(rescore.challengeId, rescore.version);
+    if (!submission || !version) {
+      await this.rescores.markFailed(rescoreId, 'internal', !submission ? 'the submission is gone' : `version ${rescore.version} is gone`);
+      return 'failed';
+    }
+    const runLog = log.child({ submissionId: submission.id, challenge: version.spec.slug, version: version.version });
+    const outcome = await this.scorer.score(version, submission.fileKey);
+    if (outcome.kind !== 'scored') {
+      const [code, message] = outcome.kind === 'invalid' ? ['invalid_submission', outcome.error.message] : ['timeout', outcome.message];
+      await this.rescores.markFailed(rescoreId, code, message);
+      runLog.warn({ code }, 'rescore failed');
+      return 'failed';
+    }
+    await this.rescores.recordScore(rescore, submission, outcome.score);
+    runLog.info({ score: outcome.score.value, metric: outcome.score.metric }, 'submission rescored');
+    return 'scored';
+  }
+}
