@@ -9,7 +9,6 @@ import { publishAll } from '../src/cli/publish.js';
 import { loadConfig } from '../src/core/config/config.js';
 import { migrate, openDataSource } from '../src/core/database/data-source.js';
 import { createLogger } from '../src/core/logger/logger.js';
-import { ChallengesService } from '../src/modules/challenges/challenges.service.js';
 import { startWorker } from '../workers/worker.js';
 
 export interface PipelineRun {
@@ -50,7 +49,7 @@ export async function benchPipeline(runs: PipelineRun[]): Promise<PipelineResult
   await migrate(ds).finally(() => ds.destroy());
   const api = await createApi(config, dbUrl, logger);
   await api.init();
-  await publishAll(config, api.get(ChallengesService), logger);
+  await publishAll(config, api, logger);
   await api.listen(0, '127.0.0.1');
   const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
   const worker = await startWorker(config, dbUrl, logger);

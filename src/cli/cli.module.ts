@@ -2,11 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { type CoreOptions, CoreModule } from '../core/core.module.js';
 import { AccountsModule } from '../modules/accounts/accounts.module.js';
 import { ChallengesModule } from '../modules/challenges/challenges.module.js';
+import { RescoringModule } from '../modules/rescoring/rescoring.module.js';
 
-/** What the administrative commands need: no HTTP, no queue workers. */
+/** What the administrative commands need: no HTTP, no queue workers (publishing may queue rescores). */
 @Module({})
 export class CliModule {
   static forRoot(core: CoreOptions): DynamicModule {
-    return { module: CliModule, imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule] };
+    return { module: CliModule, imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, RescoringModule] };
   }
 }

@@ -16,7 +16,6 @@ import { createLogger, NestPinoLogger } from '../core/logger/logger.js';
 import { ROLES, type Role } from '../modules/accounts/account.entity.js';
 import { AccountsService } from '../modules/accounts/accounts.service.js';
 import { BundleError } from '../modules/challenges/challenge-bundle.loader.js';
-import { ChallengesService } from '../modules/challenges/challenges.service.js';
 import { CliModule } from './cli.module.js';
 import { ApiClient, CliError, formatDetails, formatMetrics } from './api-client.js';
 import { publishAll } from './publish.js';
@@ -77,7 +76,7 @@ program
     const { EvaluationModule } = await import('../../workers/worker.module.js');
     const { runEvaluation } = await import('../../workers/worker.js');
     const api = await createApi(config, db.url, logger, [EvaluationModule]);
-    const report = await publishAll(config, api.get(ChallengesService), logger);
+    const report = await publishAll(config, api, logger);
     for (const error of report.errors) process.stderr.write(`challenge not published: ${error}\n`);
     const worker = await runEvaluation(api);
     await api.listen(config.port, config.host);
@@ -161,8 +160,9 @@ challengesCmd
   .command('publish [slug...]')
   .description('load every bundle under CHALLENGES_DIR (default ./challenges), validate it and insert or update it; a change to data, model or metric needs a version bump')
   .action(async (slugs: string[]) => {
-    const report = await withContext((app, env) => publishAll(env.config, app.get(ChallengesService), env.logger, slugs));
+    const report = await withContext((app, env) => publishAll(env.config, app, env.logger, slugs));
     for (const p of report.published) process.stdout.write(`${p.slug}: version ${p.version} ${p.outcome.replace('_', ' ')}\n`);
+    for (const r of report.rescores) process.stdout.write(`${r.slug}: version ${r.version} adds rounds; rescoring ${r.total} final submission(s) (run ${r.id})\n`);
     for (const e of report.errors) process.stderr.write(`error: ${e}\n`);
     if (report.errors.length > 0) process.exitCode = 1;
   });

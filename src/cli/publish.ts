@@ -1,18 +1,28 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config/config.js';
 import { S3Storage } from '../core/storage/s3-storage.adapter.js';
 import { AppError } from '../core/errors/app-error.js';
 import { BundleError, findBundles, loadBundle } from '../modules/challenges/challenge-bundle.loader.js';
-import type { ChallengesService, PublishResult } from '../modules/challenges/challenges.service.js';
+import { ChallengesService, type PublishResult } from '../modules/challenges/challenges.service.js';
+import type { RescoreProgress } from '../modules/rescoring/rescores.repository.js';
+import { RescoringService } from '../modules/rescoring/rescoring.service.js';
 
 export interface PublishReport {
   published: PublishResult[];
+  /** Rescore runs started because a new version added rounds. */
+  rescores: (RescoreProgress & { slug: string })[];
   errors: string[];
 }
 
-/** Loads and publishes every bundle under the challenges folder; one bad bundle does not stop the others. */
-export async function publishAll(config: Config, challenges: ChallengesService, logger: Logger, only?: string[]): Promise<PublishReport> {
-  const report: PublishReport = { published: [], errors: [] };
+/**
+ * Loads and publishes every bundle under the challenges folder; one bad bundle does not
+ * stop the others. A new version that adds rounds starts rescoring the final submissions.
+ */
+export async function publishAll(config: Config, app: INestApplicationContext, logger: Logger, only?: string[]): Promise<PublishReport> {
+  const challenges = app.get(ChallengesService);
+  const rescoring = app.get(RescoringService);
+  const report: PublishReport = { published: [], rescores: [], errors: [] };
   let dirs = await findBundles(config.challengesDir);
   if (only?.length) dirs = dirs.filter((d) => only.some((slug) => d.endsWith(`/${slug}`)));
   const readUri = config.storage.kind === 's3' ? (uri: string) => S3Storage.readUri(config.storage as Extract<Config['storage'], { kind: 's3' }>, uri) : undefined;
@@ -22,6 +32,8 @@ export async function publishAll(config: Config, challenges: ChallengesService, 
       const result = await challenges.publish(bundle);
       report.published.push(result);
       logger.info(result, 'challenge published');
+      const rescore = await rescoring.afterPublish(result);
+      if (rescore) report.rescores.push({ slug: result.slug, ...rescore });
     } catch (e) {
       if (e instanceof BundleError || e instanceof AppError) report.errors.push(e.message);
       else throw e;

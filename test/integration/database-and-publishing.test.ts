@@ -56,7 +56,7 @@ describe('publishing challenge bundles', () => {
 
   const yamlPath = () => join(root, 'digits-selection', 'challenge.yaml');
   const editYaml = async (edit: (text: string) => string) => writeFile(yamlPath(), edit(await readFile(yamlPath(), 'utf8')));
-  const publish = () => publishAll(config, app.get(ChallengesService), logger);
+  const publish = () => publishAll(config, app, logger);
 
   it('creates, then leaves an unchanged bundle alone', async () => {
     expect((await publish()).published).toEqual([{ slug: 'digits-selection', version: 1, outcome: 'created' }]);

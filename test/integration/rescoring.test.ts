@@ -1,10 +1,10 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishAll } from '../../src/cli/publish.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
-import { ChallengesService } from '../../src/modules/challenges/challenges.service.js';
 import * as client from '../support/client.js';
 import { waitUntil } from '../support/services.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -59,7 +59,7 @@ describe('rescoring under a new version', () => {
 
     // Version 2: a weaker regularization. Publishing it changes nothing of the scores made.
     await writeFile(yamlPath(), (await readFile(yamlPath(), 'utf8')).replace(/^version: 1$/m, 'version: 2').replace('C: 1.0', 'C: 0.05'));
-    const report = await publishAll(stack.config, stack.api.get(ChallengesService), createLogger('silent', 'test'));
+    const report = await publishAll(stack.config, stack.api, createLogger('silent', 'test'));
     expect(report).toMatchObject({ errors: [], published: [expect.objectContaining({ slug, version: 2, outcome: 'new_version' })] });
     expect((await client.leaderboard(stack.url, slug)).entries).toEqual([]);
 
@@ -90,5 +90,43 @@ describe('rescoring under a new version', () => {
     }
     // The submission itself still reports the score of the version it was made under.
     expect((await client.settled(stack.url, ann, ids[0])).score).toBe(v1[0].score);
+  }, 120_000);
+
+  it('adds a round: a new hidden test set rescores the final submissions at once, and the board compares the rounds', async () => {
+    // A shifted round: the test images brighter by 4 (of 16), saturating.
+    const [header, ...rows] = gunzipSync(await readFile(join(challenges, slug, 'test.csv.gz'))).toString('utf8').trim().split('\n');
+    const shifted = rows.map((row) => {
+      const [id, label, ...pixels] = row.split(',');
+      return [`shifted-${id}`, label, ...pixels.map((p) => String(Math.min(16, Number(p) + 4)))].join(',');
+    });
+    await writeFile(join(challenges, slug, 'test-shifted.csv'), `${header}\n${shifted.join('\n')}\n`);
+    await writeFile(yamlPath(), `${(await readFile(yamlPath(), 'utf8')).replace(/^version: 2$/m, 'version: 3')}\nrounds:\n  - { name: shifted, title: Brighter images, test: test-shifted.csv }\n`);
+
+    const report = await publishAll(stack.config, stack.api, createLogger('silent', 'test'));
+    expect(report.errors).toEqual([]);
+    expect(report.rescores).toEqual([expect.objectContaining({ slug, version: 3, reason: 'round', total: 2 })]);
+    const done = await waitUntil(async () => {
+      const p = await progress(report.rescores[0].id);
+      return p.done ? p : undefined;
+    }, 60_000, 'the round rescore');
+    expect(done).toMatchObject({ scored: 2, failed: 0 });
+
+    const board = (await client.leaderboard(stack.url, slug)) as client.Board & {
+      version: number;
+      rounds: { name: string }[];
+      entries: { rounds: Record<string, number | null>; consistency: { change: number | null; worst: number | null; complete: boolean } }[];
+    };
+    expect(board.version).toBe(3);
+    expect(board.rounds.map((r) => r.name)).toEqual(['main', 'shifted']);
+    expect(board.entries).toHaveLength(2);
+    for (const e of board.entries) {
+      expect(e.rounds.main).toBe(e.score);
+      expect(e.rounds.shifted).toEqual(expect.any(Number));
+      expect(e.consistency.change).toBeCloseTo(e.rounds.shifted! - e.rounds.main!, 12);
+      expect(e.consistency.worst).toBe(Math.min(e.rounds.main!, e.rounds.shifted!));
+      expect(e.consistency.complete).toBe(true);
+    }
+    const runs = (await (await fetch(`${stack.url}/api/v1/challenges/${slug}/rescores`, { headers: { authorization: `Bearer ${admin}` } })).json()) as Progress[];
+    expect(runs.map((r) => r.version)).toEqual([3, 2, 2]);
   }, 120_000);
 });

@@ -7,7 +7,6 @@ import { type Config, loadConfig } from '../../src/core/config/config.js';
 import { migrate, openDataSource } from '../../src/core/database/data-source.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { publishAll } from '../../src/cli/publish.js';
-import { ChallengesService } from '../../src/modules/challenges/challenges.service.js';
 import { type RunningWorker, startWorker } from '../../workers/worker.js';
 import { type S3TestServer, startS3Server } from './s3-server.js';
 import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix } from './services.js';
@@ -71,7 +70,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await migrate(ds).finally(() => ds.destroy());
   const api = await createApi(config, db.url, logger);
   await api.init();
-  const report = await publishAll(config, api.get(ChallengesService), logger);
+  const report = await publishAll(config, api, logger);
   if (report.errors.length) throw new Error(report.errors.join('\n'));
   await api.listen(0, '127.0.0.1');
   const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { protocolFor } from '../protocols/registry.js';
+import { dataFilesOf, protocolFor, roundRole } from '../protocols/registry.js';
 import type { DataFile } from '../protocols/protocol.js';
 import { type ChallengeSpec, ChallengeSpecSchema } from './challenge-bundle.schema.js';
 import type { DataSummary } from './challenge-version.entity.js';
@@ -82,7 +82,7 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
   const name = basename(dir);
   const spec = await readSpec(dir);
   const protocol = protocolFor(spec);
-  const declared = protocol.dataFiles(spec);
+  const declared = dataFilesOf(spec);
   const files = await Promise.all(declared.map(async (file) => ({ file, bytes: await readDataFile(dir, file.ref, readUri) })));
 
   const problems: string[] = [];
@@ -99,13 +99,34 @@ export async function loadBundle(dir: string, readUri?: ReadUri): Promise<Loaded
       problems.push(e.message);
     }
   }
-  if (spec.leaderboard.split && (spec.protocol === 'cleaning' || spec.protocol === 'multitask')) {
-    problems.push(`challenge.yaml: leaderboard.split: a ${spec.protocol} score is not a metric over test examples, so it cannot be split into public and private parts; remove leaderboard.split`);
-  }
+  problems.push(...checkBoardSettings(spec, parsed));
   if (problems.length > 0) throw new BundleError(name, problems);
   const checked = protocol.checkData(spec, parsed);
   if (checked.problems.length > 0) throw new BundleError(name, checked.problems);
   return { dir, spec, files, contentHash: contentHash(spec, files.map((f) => f.bytes)), summary: checked.summary };
+}
+
+/** A split and rounds need a score over test examples; each round's test set must have the test set's columns. */
+function checkBoardSettings(spec: ChallengeSpec, parsed: ReadonlyMap<string, Dataset>): string[] {
+  const problems: string[] = [];
+  const perExample = spec.protocol !== 'cleaning' && spec.protocol !== 'multitask';
+  if (spec.leaderboard.split && !perExample) {
+    problems.push(`challenge.yaml: leaderboard.split: a ${spec.protocol} score is not a metric over test examples, so it cannot be split into public and private parts; remove leaderboard.split`);
+  }
+  if (spec.rounds?.length && !perExample) {
+    problems.push(`challenge.yaml: rounds: a ${spec.protocol} score is not a metric over test examples, so it has no rounds; remove rounds`);
+  }
+  if (spec.rounds?.length && spec.leaderboard.split) {
+    problems.push('challenge.yaml: rounds: rounds and leaderboard.split cannot be combined yet (a round has no public part); remove one of them');
+  }
+  const test = parsed.get('test');
+  for (const round of spec.rounds ?? []) {
+    const ds = parsed.get(roundRole(round.name));
+    if (test && ds && ds.d !== test.d) {
+      problems.push(`challenge.yaml: rounds: ${round.name}: ${round.test} has ${ds.d} features per row but the test set has ${test.d}; a round's test set needs the test set's columns`);
+    }
+  }
+  return problems;
 }
 
 /** SHA-256 over what decides a score: the protocol's scoring settings and every data file's bytes. */
@@ -140,6 +161,6 @@ export interface PublicBundle {
 /** Reads a bundle folder's challenge.yaml and public data files only; the hidden files may be absent. */
 export async function loadPublicBundle(dir: string): Promise<PublicBundle> {
   const spec = await readSpec(dir);
-  const declared = protocolFor(spec).dataFiles(spec).filter((f) => !f.hidden);
+  const declared = dataFilesOf(spec).filter((f) => !f.hidden);
   return { spec, files: await Promise.all(declared.map(async (file) => ({ file, bytes: await readDataFile(dir, file.ref) }))) };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import type { ChallengeData } from '../protocols/protocol.js';
-import { protocolFor } from '../protocols/registry.js';
+import { dataFilesOf } from '../protocols/registry.js';
 import type { ChallengeVersion } from './challenge-version.entity.js';
 import { type Dataset, parseDataset } from './dataset.js';
 
@@ -20,7 +20,7 @@ export class ChallengeDataService {
 
   /** Every data file of the version, hidden ones included: for validation and workers, never for responses. */
   files(version: ChallengeVersion): ChallengeData {
-    const declared = new Map(protocolFor(version.spec).dataFiles(version.spec).map((f) => [f.role, f]));
+    const declared = new Map(dataFilesOf(version.spec).map((f) => [f.role, f]));
     const keyOf = (role: string) => {
       const key = version.dataKeys[role];
       const file = declared.get(role);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, LessThan } from 'typeorm';
 import { ChallengeVersion } from './challenge-version.entity.js';
 import { Challenge } from './challenge.entity.js';
 
@@ -36,6 +36,11 @@ export class ChallengesRepository {
     if (!challenge) return null;
     const v = await this.findVersion(challenge.id, version ?? challenge.currentVersion);
     return v ? { challenge, version: v } : null;
+  }
+
+  /** The highest version below `version`, if any. */
+  async previousVersion(challengeId: string, version: number): Promise<ChallengeVersion | null> {
+    return this.dataSource.getRepository(ChallengeVersion).findOne({ where: { challengeId, version: LessThan(version) }, order: { version: 'DESC' } });
   }
 
   async findVersion(challengeId: string, version: number): Promise<ChallengeVersion | null> {

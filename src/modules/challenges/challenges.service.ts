@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { phaseAt, phasesOf } from './phases.js';
-import { protocolFor } from '../protocols/registry.js';
+import { dataFilesOf, protocolFor } from '../protocols/registry.js';
 import { WorkersService } from '../workers/workers.service.js';
 import { leaderboardOf, queueFor, resourceClass, seedsOf, uncertaintyOf } from './spec-parts.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
@@ -122,7 +122,7 @@ export class ChallengesService {
     const protocol = protocolFor(spec);
     const { seeds, invariant } = seedsOf(spec.model);
     const queue = queueFor(spec);
-    const publicFiles = protocol.dataFiles(spec).filter((f) => !f.hidden && version.dataKeys[f.role]);
+    const publicFiles = dataFilesOf(spec).filter((f) => !f.hidden && version.dataKeys[f.role]);
     const phase = phaseAt(spec, new Date());
     return {
       slug: challenge.slug,
@@ -151,7 +151,7 @@ export class ChallengesService {
   /** A public data file as stored (CSV, possibly gzip-compressed): the pool, the dev split, a starter set… */
   async publicFile(slug: string, role: string): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
     const { version } = await this.get(slug);
-    const file = protocolFor(version.spec).dataFiles(version.spec).find((f) => f.role === role && !f.hidden);
+    const file = dataFilesOf(version.spec).find((f) => f.role === role && !f.hidden);
     const key = file && version.dataKeys[role];
     if (!key) throw AppError.notFound(`A public file "${role}" of challenge "${slug}"`);
     return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-${role}.csv` };

@@ -177,6 +177,25 @@ export function leaderboardOf(spec: { leaderboard?: LeaderboardSpec }): Leaderbo
   return spec.leaderboard ?? LeaderboardSettings.parse({});
 }
 
+/**
+ * Dynamic rounds: further hidden test sets (harder or shifted examples) added over the
+ * life of a challenge, each in a new version. Every score is also computed on each round,
+ * and the board shows per-round scores and how consistent they are.
+ */
+export const Round = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and -, at most 32 characters'),
+  title: z.string().trim().min(1).max(100).optional(),
+  test: DataRef,
+});
+export const Rounds = z
+  .array(Round)
+  .max(20)
+  .refine((rounds) => new Set(rounds.map((r) => r.name)).size === rounds.length, 'round names must be unique');
+export type RoundSpec = z.infer<typeof Round>;
+
+/** The name of the first round: the challenge's own test set. */
+export const FIRST_ROUND = 'main';
+
 /** The fields every challenge.yaml has, whatever its protocol. */
 export const common = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and -, 3 to 64 characters'),
@@ -190,6 +209,8 @@ export const common = {
   phases: Phases.optional(),
   uncertainty: Uncertainty,
   leaderboard: LeaderboardSettings,
+  /** Absent: the test set is the only round. */
+  rounds: Rounds.optional(),
 };
 
 /** The fields of `common` a task of a multi-task challenge takes from its challenge. */

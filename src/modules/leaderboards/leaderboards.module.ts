@@ -9,5 +9,6 @@ import { LeaderboardsService } from './leaderboards.service.js';
   imports: [ChallengesModule],
   controllers: [LeaderboardsController],
   providers: [LeaderboardsRepository, LeaderboardsService, BoardStatistics],
+  exports: [LeaderboardsRepository],
 })
 export class LeaderboardsModule {}

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../../core/errors/app-error.js';
 import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
-import { leaderboardOf } from '../challenges/spec-parts.js';
+import { FIRST_ROUND, leaderboardOf } from '../challenges/spec-parts.js';
 import { protocolFor } from '../protocols/registry.js';
 import { type BoardPart, BoardStatistics } from './board-statistics.js';
 import { LeaderboardsRepository, type ScoredRow } from './leaderboards.repository.js';
-import { finalCandidates, rankLeaderboard } from './ranking.js';
+import { type Direction, finalCandidates, rankLeaderboard } from './ranking.js';
 import { roundTo } from './statistics.js';
 import { boardPhase, phaseNamed, revealed, revealsAt } from './visibility.js';
 
@@ -70,6 +70,7 @@ export class LeaderboardsService {
     const entries = rankLeaderboard(competing, direction);
     const groups = await this.statistics.tieGroups(version, part, entries);
     const shown = (value: number) => (settings.precision ? roundTo(value, settings.precision) : value);
+    const rounds = spec.rounds?.length ? [{ name: FIRST_ROUND, title: 'The original test set' }, ...spec.rounds.map((r) => ({ name: r.name, title: r.title ?? r.name }))] : null;
     const low = `${key}_ci_low`;
     const high = `${key}_ci_high`;
     return {
@@ -82,6 +83,8 @@ export class LeaderboardsService {
       direction,
       /** The public board releases scores by the Ladder (Blum & Hardt, 2015). */
       ladder,
+      /** The test rounds, oldest first, where the challenge has added any. */
+      rounds,
       entries: entries.map((e, i) => ({
         rank: e.rank,
         /** Entries whose difference is not significant (paired bootstrap) share a group and a rank range. */
@@ -93,10 +96,34 @@ export class LeaderboardsService {
         spread: e.metrics[`${key}_std`] ?? null,
         /** The bootstrap interval over test examples, where the metric has one. */
         ci: e.metrics[low] === undefined ? null : { low: shown(e.metrics[low]), high: shown(e.metrics[high]) },
+        ...(rounds ? roundScores(rounds, e.metrics, metric, direction) : {}),
         ...(breakdown.length > 0 ? { tasks: Object.fromEntries(breakdown.map((b) => [b.name, e.metrics[b.metric] ?? null])) } : {}),
         submissionId: e.submissionId,
         submittedAt: e.submittedAt,
       })),
     };
   }
+}
+
+/**
+ * An entry's score on each round (the original test set is the first) and how consistent
+ * they are: the newest round against the first, and the worst round. A robust dataset
+ * keeps its score when the test moves.
+ */
+export function roundScores(rounds: readonly { name: string }[], metrics: Record<string, number>, metric: string, direction: Direction) {
+  const scores = Object.fromEntries(rounds.map((r, i) => [r.name, (i === 0 ? metrics[metric] : metrics[`round.${r.name}.${metric}`]) ?? null]));
+  const known = Object.values(scores).filter((v): v is number => v !== null);
+  const first = scores[rounds[0].name];
+  const newest = scores[rounds[rounds.length - 1].name];
+  return {
+    rounds: scores,
+    consistency: {
+      /** Newest round minus the first (null until scored on both). */
+      change: first !== null && newest !== null ? newest - first : null,
+      /** The worst score over the rounds scored so far. */
+      worst: known.length === 0 ? null : direction === 'maximize' ? Math.min(...known) : Math.max(...known),
+      /** Scored on every round. */
+      complete: known.length === rounds.length,
+    },
+  };
 }

@@ -16,8 +16,13 @@ export class RescoreRun {
   @Column({ type: 'integer' })
   version!: number;
 
-  @Column({ name: 'requested_by', type: 'uuid' })
-  requestedBy!: string;
+  /** The admin who started it; null when Sieve started it (a new round). */
+  @Column({ name: 'requested_by', type: 'uuid', nullable: true })
+  requestedBy!: string | null;
+
+  /** Why: "requested", or "round" when a new version added rounds. */
+  @Column({ type: 'varchar', length: 16, default: 'requested' })
+  reason!: 'requested' | 'round';
 
   @Column({ type: 'integer' })
   total!: number;

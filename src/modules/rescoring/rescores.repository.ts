@@ -9,6 +9,7 @@ import { Rescore, RescoreRun, type RescoreStatus } from './rescore.entity.js';
 export interface RescoreProgress {
   id: string;
   version: number;
+  reason: 'requested' | 'round';
   total: number;
   queued: number;
   running: number;
@@ -27,7 +28,13 @@ export class RescoresRepository {
    * have no score under `version` yet and are not being rescored for it. Returns the run
    * and its rescores.
    */
-  async createRun(challengeId: string, version: number, queue: QueueName, requestedBy: string, submissionIds?: string[]): Promise<{ run: RescoreRun; rescores: Rescore[] }> {
+  async createRun(
+    challengeId: string,
+    version: number,
+    queue: QueueName,
+    requestedBy: string | null,
+    submissionIds?: string[],
+  ): Promise<{ run: RescoreRun; rescores: Rescore[] }> {
     return this.dataSource.transaction(async (em) => {
       const candidates: { id: string }[] = await em.query(
         `SELECT sub.id FROM submissions sub
@@ -38,7 +45,7 @@ export class RescoresRepository {
           ORDER BY sub.created_at`,
         [challengeId, version, submissionIds ?? null],
       );
-      const run = em.create(RescoreRun, { id: randomUUID(), challengeId, version, requestedBy, total: candidates.length });
+      const run = em.create(RescoreRun, { id: randomUUID(), challengeId, version, requestedBy, reason: requestedBy ? 'requested' : 'round', total: candidates.length });
       await em.insert(RescoreRun, run);
       const rescores = candidates.map((c) => em.create(Rescore, { id: randomUUID(), runId: run.id, submissionId: c.id, challengeId, version, queue, status: 'queued' }));
       if (rescores.length > 0) await em.insert(Rescore, rescores);
@@ -50,11 +57,16 @@ export class RescoresRepository {
     return this.dataSource.getRepository(RescoreRun).findOneBy({ id });
   }
 
+  /** A challenge's runs, newest first. */
+  async listRuns(challengeId: string): Promise<RescoreRun[]> {
+    return this.dataSource.getRepository(RescoreRun).find({ where: { challengeId }, order: { createdAt: 'DESC' }, take: 100 });
+  }
+
   async progress(run: RescoreRun): Promise<RescoreProgress> {
     const rows: { status: RescoreStatus; n: string }[] = await this.dataSource.query('SELECT status, count(*) AS n FROM rescores WHERE run_id = $1 GROUP BY status', [run.id]);
     const count = (s: RescoreStatus) => Number(rows.find((r) => r.status === s)?.n ?? 0);
     const [queued, running, scored, failed] = [count('queued'), count('running'), count('scored'), count('failed')];
-    return { id: run.id, version: run.version, total: run.total, queued, running, scored, failed, done: queued + running === 0, createdAt: run.createdAt };
+    return { id: run.id, version: run.version, reason: run.reason, total: run.total, queued, running, scored, failed, done: queued + running === 0, createdAt: run.createdAt };
   }
 
   async findById(id: string): Promise<Rescore | null> {

@@ -15,6 +15,11 @@ export class RescoringController {
     return this.rescoring.start(account, slug, body);
   }
 
+  @Get()
+  list(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string) {
+    return this.rescoring.list(account, slug);
+  }
+
   @Get(':id')
   progress(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string, @Param('id') id: string) {
     return this.rescoring.progress(account, slug, id);

@@ -122,10 +122,15 @@ export function sampleStd(values: number[]): number {
   return Math.sqrt(sum / (values.length - 1));
 }
 
-/** The features of `a` then `b` (same columns), as one row-major block. */
-export function concatRows(a: Dataset, b: Dataset): { x: Float64Array; n: number } {
-  const x = new Float64Array((a.n + b.n) * a.d);
-  x.set(a.features, 0);
-  x.set(b.features, a.n * a.d);
-  return { x, n: a.n + b.n };
+/** The features of every dataset in order (same columns), as one row-major block. */
+export function stackRows(parts: readonly Dataset[]): { x: Float64Array; n: number } {
+  if (parts.length === 1) return { x: parts[0].features, n: parts[0].n };
+  const n = parts.reduce((sum, p) => sum + p.n, 0);
+  const x = new Float64Array(n * parts[0].d);
+  let at = 0;
+  for (const p of parts) {
+    x.set(p.features, at);
+    at += p.features.length;
+  }
+  return { x, n };
 }

@@ -7,6 +7,7 @@ import { SubmissionPhase1795726542879 } from './1795726542879-submission-phase.j
 import { FinalSubmissions1795727831737 } from './1795727831737-final-submissions.js';
 import { ScorePredictions1795728013358 } from './1795728013358-score-predictions.js';
 import { Rescores1795728696326 } from './1795728696326-rescores.js';
+import { RescoreReason1795729453660 } from './1795729453660-rescore-reason.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FinalSubmissions1795727831737,
   ScorePredictions1795728013358,
   Rescores1795728696326,
+  RescoreReason1795729453660,
 ];
