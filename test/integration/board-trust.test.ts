@@ -1,6 +1,7 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -22,9 +23,7 @@ describe('a board people can trust: tie groups and the Ladder', () => {
 
   beforeAll(async () => {
     challenges = await mkdtemp(join(tmpdir(), 'sieve-ladder-'));
-    await cp('challenges/digits-selection', join(challenges, slug), { recursive: true });
-    const yaml = await readFile(join(challenges, slug, 'challenge.yaml'), 'utf8');
-    await writeFile(join(challenges, slug, 'challenge.yaml'), `${yaml.replace(/^slug: .*$/m, `slug: ${slug}`)}\nleaderboard: { ladder: true, precision: 0.001 }\n`);
+    await copyChallenge(challenges, 'digits-selection', slug, (yaml) => `${yaml}\nleaderboard: { ladder: true, precision: 0.001 }\n`);
     stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true, env: { CHALLENGES_DIR: challenges } });
   }, 60_000);
 

@@ -1,7 +1,8 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -20,12 +21,8 @@ describe('phases and submission limits', () => {
   let challenges: string;
   let token: string;
   const random = readFile('challenges/digits-selection/baselines/random.csv');
-  const bundle = async (slug: string, phases: string, limits = 'maxFileBytes: 1048576') => {
-    await cp('challenges/digits-selection', join(challenges, slug), { recursive: true });
-    const yaml = await readFile(join(challenges, slug, 'challenge.yaml'), 'utf8');
-    const edited = yaml.replace(/^slug: .*$/m, `slug: ${slug}`).replace(/^limits: .*$/m, `limits: { ${limits} }`);
-    await writeFile(join(challenges, slug, 'challenge.yaml'), `${edited}\n${phases}`);
-  };
+  const bundle = (slug: string, phases: string, limits = 'maxFileBytes: 1048576') =>
+    copyChallenge(challenges, 'digits-selection', slug, (yaml) => `${yaml.replace(/^limits: .*$/m, `limits: { ${limits} }`)}\n${phases}`);
   const status = (id: string) => fetch(`${stack.url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ status: string; phase: string; error: { code: string } | null }>);
   const cancel = (id: string, as = token) => fetch(`${stack.url}/api/v1/submissions/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${as}` } });
 

@@ -1,7 +1,8 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -49,11 +50,12 @@ describe('the public/private split', () => {
 
   beforeAll(async () => {
     challenges = await mkdtemp(join(tmpdir(), 'sieve-split-'));
-    await cp('challenges/digits-selection', join(challenges, slug), { recursive: true });
-    const yaml = await readFile(join(challenges, slug, 'challenge.yaml'), 'utf8');
-    await writeFile(
-      join(challenges, slug, 'challenge.yaml'),
-      `${yaml.replace(/^slug: .*$/m, `slug: ${slug}`)}\nleaderboard: { split: { publicFraction: 0.5, seed: 1 }, finalSubmissions: 1 }\n` +
+    await copyChallenge(
+      challenges,
+      'digits-selection',
+      slug,
+      (yaml) =>
+        `${yaml}\nleaderboard: { split: { publicFraction: 0.5, seed: 1 }, finalSubmissions: 1 }\n` +
         `phases:\n  - { name: main, opens: "2020-01-01T00:00:00Z", closes: "${closes.toISOString()}" }\n`,
     );
     stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true, env: { CHALLENGES_DIR: challenges } });

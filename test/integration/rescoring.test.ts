@@ -1,24 +1,17 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishAll } from '../../src/cli/publish.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
+import { copyChallenge } from '../support/bundles.js';
+import type { RescoreProgress } from '../../src/modules/rescoring/rescores.repository.js';
 import * as client from '../support/client.js';
 import { waitUntil } from '../support/services.js';
 import { type Stack, startStack } from '../support/stack.js';
 
-interface Progress {
-  id: string;
-  version: number;
-  total: number;
-  queued: number;
-  running: number;
-  scored: number;
-  failed: number;
-  done: boolean;
-}
+type Progress = RescoreProgress;
 
 /**
  * A new challenge version (here: another regularization strength) re-scores submissions
@@ -37,8 +30,7 @@ describe('rescoring under a new version', () => {
 
   beforeAll(async () => {
     challenges = await mkdtemp(join(tmpdir(), 'sieve-rescore-'));
-    await cp('challenges/digits-selection', join(challenges, slug), { recursive: true });
-    await writeFile(yamlPath(), (await readFile(yamlPath(), 'utf8')).replace(/^slug: .*$/m, `slug: ${slug}`));
+    await copyChallenge(challenges, 'digits-selection', slug);
     stack = await startStack({ storage: 'filesystem', queue: 'redis', worker: true, env: { CHALLENGES_DIR: challenges } });
     admin = (await stack.api.get(AccountsService).create('rescorer', 'admin')).token;
   }, 60_000);

@@ -1,10 +1,11 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config/config.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
 import { type RunningWorker, startWorker } from '../../workers/worker.js';
+import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -31,9 +32,7 @@ describe('routing by resource class, and worker heartbeats', () => {
 
   beforeAll(async () => {
     challenges = await mkdtemp(join(tmpdir(), 'sieve-routing-'));
-    await cp('challenges/digits-selection', join(challenges, slug), { recursive: true });
-    const yaml = await readFile(join(challenges, slug, 'challenge.yaml'), 'utf8');
-    await writeFile(join(challenges, slug, 'challenge.yaml'), `${yaml.replace(/^slug: .*$/m, `slug: ${slug}`)}\nresources: { class: gpu }\n`);
+    await copyChallenge(challenges, 'digits-selection', slug, (yaml) => `${yaml}\nresources: { class: gpu }\n`);
     stack = await startStack({
       storage: 'filesystem',
       queue: 'redis',

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accuracy } from '../../src/core/metrics/classification.js';
@@ -11,6 +11,7 @@ import { type RunningWorker, startWorker } from '../../workers/worker.js';
 import { loadConfig } from '../../src/core/config/config.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
+import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -62,12 +63,8 @@ describe('a CNN challenge through the real worker', () => {
 
   beforeAll(async () => {
     challenges = await mkdtemp(join(tmpdir(), 'sieve-cnn-'));
-    await cp('challenges/fashion-dataset', join(challenges, slug), { recursive: true });
-    const yaml = await readFile(join(challenges, slug, 'challenge.yaml'), 'utf8');
-    await writeFile(
-      join(challenges, slug, 'challenge.yaml'),
+    await copyChallenge(challenges, 'fashion-dataset', slug, (yaml) =>
       yaml
-        .replace(/^slug: .*$/m, `slug: ${slug}`)
         .replace(/^model:\n( {2}.*\n)+/m, 'model:\n  kind: cnn\n  params: { epochs: 1, batchSize: 64, learningRate: 0.002, weightDecay: 0.01 }\n  seeds: [0]\n')
         .concat('resources: { class: gpu }\n'),
     );
@@ -162,12 +159,8 @@ describe('a GPU worker batching waiting submissions', () => {
 
   beforeAll(async () => {
     challenges = await mkdtemp(join(tmpdir(), 'sieve-batched-'));
-    await cp('challenges/fashion-selection', join(challenges, slug), { recursive: true });
-    const yaml = await readFile(join(challenges, slug, 'challenge.yaml'), 'utf8');
-    await writeFile(
-      join(challenges, slug, 'challenge.yaml'),
+    await copyChallenge(challenges, 'fashion-selection', slug, (yaml) =>
       yaml
-        .replace(/^slug: .*$/m, `slug: ${slug}`)
         .replace('  kind: logreg\n', '  kind: logreg\n  runtime: torch\n')
         .concat('resources: { class: gpu }\n'),
     );
