@@ -2,6 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyChallenge } from '../support/bundles.js';
+import { DataSource } from 'typeorm';
+import { intervalOf } from '../../src/modules/leaderboards/statistics.js';
+import { decodeResampled } from '../../src/modules/submissions/score-predictions.entity.js';
 import * as client from '../support/client.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -43,6 +46,14 @@ describe('a board people can trust: tie groups and the Ladder', () => {
     }
     const b = await board();
     const of = (name: string) => b.entries.find((e) => e.participant === name)!;
+    // The worker stored each score's resampled values: the board compares those, and the score's interval is their percentiles.
+    const [row] = (await stack.api.get(DataSource).query(
+      `SELECT s.metrics, p.resampled_all, p.resample_count FROM scores s JOIN score_predictions p ON p.score_id = s.id WHERE s.submission_id = $1`,
+      [of('ada').submissionId],
+    )) as { metrics: Record<string, number>; resampled_all: Buffer; resample_count: number }[];
+    expect(row.resample_count).toBe(1000);
+    const ci = intervalOf(decodeResampled(row.resampled_all));
+    expect([ci.low, ci.high]).toEqual([row.metrics.macro_f1_ci_low, row.metrics.macro_f1_ci_high]);
     // bob and cy submitted the same file: the same predictions, never significantly apart.
     expect(of('bob').tieGroup).toBe(of('cy').tieGroup);
     expect(of('bob').rankRange).toEqual(of('cy').rankRange);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Config } from '../../src/core/config/config.js';
 import { AppError } from '../../src/core/errors/app-error.js';
@@ -46,6 +47,8 @@ export class FileScorer {
     }
     const limitMs = this.config.worker.evaluationTimeoutMs;
     const deadline = AbortSignal.timeout(limitMs);
+    // Every training of the evaluation (a cleaning run's checkpoints: a hundred at once) listens to this one deadline.
+    setMaxListeners(0, deadline);
     const fit = (req: FitRequest) => this.trainer.fit(req, deadline);
     const fitMany: EvaluationContext['fitMany'] = (model, seed, classes, jobs) => this.trainer.fitMany(model, seed, classes, jobs, deadline);
     let result;
@@ -56,12 +59,13 @@ export class FileScorer {
       throw e;
     }
     const { metric } = protocol.ranking(spec);
-    const metrics = await scoreMetrics(spec, data, 'test', result, metric);
+    const { metrics, resampled } = await scoreMetrics(spec, data, 'test', result, metric);
     return {
       kind: 'scored',
       iterations: result.iterations,
       score: {
         predictions: result.predictions?.test,
+        resampled,
         metric,
         value: metrics[metric],
         metrics,

@@ -44,7 +44,7 @@ export async function scoreOffline(bundleDir: string, file: Buffer, split: 'dev'
     });
     const { metric } = protocol.ranking(spec);
     const prefix = split === 'dev' ? 'dev_' : '';
-    const metrics = Object.fromEntries(Object.entries(await scoreMetrics(spec, data, split, result, metric)).map(([name, value]) => [devName(prefix, name), value]));
+    const metrics = Object.fromEntries(Object.entries((await scoreMetrics(spec, data, split, result, metric)).metrics).map(([name, value]) => [devName(prefix, name), value]));
     return { challenge: spec.slug, version: spec.version, metrics, metric: devName(prefix, metric), split, trainer: result.trainer };
   } catch (e) {
     if (e instanceof MissingDataFile) {

@@ -91,3 +91,16 @@ describe('computeMetric', () => {
     expect(() => computeMetric(name, i32([]), i32([]), {})).toThrow(/no labels/);
   });
 });
+
+describe('macroF1 on class indices and on any integers', () => {
+  it('gives the same value, bit for bit, for labels shifted below zero (the general path)', () => {
+    let state = 12345;
+    const next = () => (state = (state * 1103515245 + 12345) % 2147483648) % 7;
+    for (let trial = 0; trial < 50; trial++) {
+      const yTrue = Int32Array.from({ length: 97 }, next);
+      const yPred = Int32Array.from({ length: 97 }, next);
+      const shift = (a: Int32Array) => a.map((v) => v - 100);
+      expect(Object.is(macroF1(yTrue, yPred), macroF1(shift(yTrue), shift(yPred)))).toBe(true);
+    }
+  });
+});

@@ -42,6 +42,34 @@ export function accuracy(yTrue: Int32Array, yPred: Int32Array): number {
  */
 export function macroF1(yTrue: Int32Array, yPred: Int32Array): number {
   checkPair(yTrue, yPred);
+  let max = -1;
+  for (let i = 0; i < yTrue.length; i++) {
+    if (yTrue[i] < 0 || yPred[i] < 0) return macroF1Sparse(yTrue, yPred);
+    if (yTrue[i] > max) max = yTrue[i];
+    if (yPred[i] > max) max = yPred[i];
+  }
+  if (max >= 65536) return macroF1Sparse(yTrue, yPred);
+  // Labels are small class indices: count in arrays (the bootstrap calls this a thousand times per score).
+  const tp = new Int32Array(max + 1);
+  const truths = new Int32Array(max + 1);
+  const preds = new Int32Array(max + 1);
+  for (let i = 0; i < yTrue.length; i++) {
+    truths[yTrue[i]]++;
+    preds[yPred[i]]++;
+    if (yTrue[i] === yPred[i]) tp[yTrue[i]]++;
+  }
+  let present = 0;
+  for (let label = 0; label <= max; label++) if (truths[label] + preds[label] > 0) present++;
+  const scores = new Float64Array(present);
+  let at = 0;
+  for (let label = 0; label <= max; label++) {
+    if (truths[label] + preds[label] > 0) scores[at++] = fScore(tp[label], preds[label], truths[label]);
+  }
+  return pairwiseSum(scores, 0, scores.length) / scores.length;
+}
+
+/** macroF1 for any integer labels (negative or large ones): the same classes, order and sums, kept in a map. */
+function macroF1Sparse(yTrue: Int32Array, yPred: Int32Array): number {
   const stats = new Map<number, { tp: number; truths: number; preds: number }>();
   const at = (label: number) => {
     let s = stats.get(label);

@@ -1,19 +1,37 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
 import type { ChallengeVersion } from '../challenges/challenge-version.entity.js';
 import { leaderboardOf, rankingMetric, uncertaintyOf } from '../challenges/spec-parts.js';
-import { decodePredictions, ScorePredictions } from '../submissions/score-predictions.entity.js';
+import { decodePredictions, decodeResampled, ScorePredictions } from '../submissions/score-predictions.entity.js';
 import type { Direction } from './ranking.js';
-import { type LadderState, ladderStep, pairedBootstrap, standardError, stratifiedSplit, type TieGroup, tieGroups } from './statistics.js';
+import { compareResampled, type LadderState, ladderStep, resampledScore, standardError, stratifiedSplit, type TieGroup, tieGroups } from './statistics.js';
 
 /** Which examples a board ranks on: the whole test set, or one part of its split. */
 export type BoardPart = 'all' | 'public' | 'private';
 
-/** Entries past this rank get no tie group (each one costs a paired bootstrap). */
+/** Entries past this rank get no tie group. */
 export const TIE_GROUP_LIMIT = 50;
+
+/** Resampled score vectors kept in memory (1,000 resamples: 8 kB each). */
+const CACHED_SCORES = 5000;
+
+/** Board states whose tie groups are kept. */
+const CACHED_BOARDS = 500;
+
+interface StoredRow {
+  submission_id: string;
+  seeds: number;
+  examples: number;
+  width: number;
+  data: Buffer;
+  resampled_all: Buffer | null;
+  resampled_public: Buffer | null;
+  resampled_private: Buffer | null;
+  resample_seed: number | null;
+  resample_count: number | null;
+}
 
 interface PartData {
   truth: Int32Array;
@@ -24,11 +42,15 @@ interface PartData {
 /**
  * The board's statistics that need each score's predictions on the hidden test set (kept
  * in score_predictions, never served): tie groups by paired bootstrap, and the Ladder.
- * Results are cached per board state, so a read after the first costs a lookup.
+ * Each score's resampled values are computed once and kept, so a board read costs one
+ * pass per new score plus O(resamples) per comparison.
  */
 @Injectable()
 export class BoardStatistics {
-  private readonly cache = new Map<string, TieGroup[]>();
+  /** Resampled scores by version, part and submission (LRU). */
+  private readonly cache = new Map<string, Float64Array>();
+  /** Tie groups by board state: version, part and the ranked entries (LRU). */
+  private readonly groups = new Map<string, TieGroup[]>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -49,34 +71,50 @@ export class BoardStatistics {
     const spec = version.spec;
     if (!BoardStatistics.applies(spec) || ranked.length === 0) return ranked.map(() => null);
     const top = ranked.slice(0, TIE_GROUP_LIMIT);
-    const key = createHash('sha256').update(`${version.id}:${part}:${top.map((e) => e.submissionId).join(',')}`).digest('hex');
-    let groups = this.cache.get(key);
+    const key = `${version.id}:${part}:${top.map((e) => e.submissionId).join(',')}`;
+    let groups = this.groups.get(key);
     if (!groups) {
-      const predictions = await this.predictions(version, top.map((e) => e.submissionId));
-      if (top.some((e) => !predictions.has(e.submissionId))) return ranked.map(() => null);
-      const d = await this.part(version, part);
-      const settings = uncertaintyOf(spec);
-      const n = d.truth.length;
-      const yTrue = new Int32Array(n);
-      const yPred = new Int32Array(n);
-      const stat = (preds: Int32Array[], indices: Int32Array) => {
-        for (let i = 0; i < n; i++) yTrue[i] = d.truth[indices[i]];
-        let sum = 0;
-        for (const p of preds) {
-          for (let i = 0; i < n; i++) yPred[i] = p[indices[i]];
-          sum += d.metric(yTrue, yPred);
-        }
-        return sum / preds.length;
-      };
-      const of = (id: string) => predictions.get(id)!.map((p) => take(p, d.indices));
-      groups = tieGroups(top, (leader, entry) => {
-        const a = of(leader.submissionId);
-        const b = of(entry.submissionId);
-        return pairedBootstrap(n, settings, (indices) => stat(a, indices) - stat(b, indices)).significant;
-      });
-      this.remember(key, groups);
+      const vectors = await this.resampledScores(version, part, top.map((e) => e.submissionId));
+      if (top.some((e) => !vectors.has(e.submissionId))) return ranked.map(() => null);
+      const level = uncertaintyOf(spec).level;
+      groups = tieGroups(top, (leader, entry) => compareResampled(vectors.get(leader.submissionId)!, vectors.get(entry.submissionId)!, level).significant);
+      if (this.groups.size >= CACHED_BOARDS) this.groups.delete(this.groups.keys().next().value!);
+      this.groups.set(key, groups);
     }
     return ranked.map((_, i) => groups[i] ?? null);
+  }
+
+  /**
+   * Each submission's score on every bootstrap resample of the part's examples (the
+   * challenge's uncertainty draws, the same for every submission): as the worker stored it
+   * with the score, or, for a score stored without it or under other draws, computed from
+   * its predictions. Kept in memory: a board's comparisons then cost O(resamples) each.
+   */
+  private async resampledScores(version: ChallengeVersion, part: BoardPart, submissionIds: string[]): Promise<Map<string, Float64Array>> {
+    const out = new Map<string, Float64Array>();
+    const missing: string[] = [];
+    for (const id of submissionIds) {
+      const cached = this.cache.get(`${version.id}:${part}:${id}`);
+      if (cached) out.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const settings = uncertaintyOf(version.spec);
+    const rows = await this.stored(version, missing);
+    let d: PartData | undefined;
+    for (const row of rows) {
+      const column = { all: row.resampled_all, public: row.resampled_public, private: row.resampled_private }[part];
+      let vector: Float64Array;
+      if (column && row.resample_seed === settings.seed && row.resample_count === settings.resamples) {
+        vector = decodeResampled(column);
+      } else {
+        d ??= await this.part(version, part);
+        vector = resampledScore(d.metric, d.truth, decodePredictions(row).map((p) => take(p, d!.indices)), settings);
+      }
+      this.remember(`${version.id}:${part}:${row.submission_id}`, vector);
+      out.set(row.submission_id, vector);
+    }
+    return out;
   }
 
   /**
@@ -139,21 +177,25 @@ export class BoardStatistics {
     return { truth: take(labels, indices), indices, metric };
   }
 
-  /** The stored test predictions of these submissions' scores under the version. */
-  private async predictions(version: ChallengeVersion, submissionIds: string[]): Promise<Map<string, Int32Array[]>> {
-    if (submissionIds.length === 0) return new Map();
-    const rows: { submission_id: string; seeds: number; examples: number; width: number; data: Buffer }[] = await this.dataSource.query(
-      `SELECT s.submission_id, p.seeds, p.examples, p.width, p.data
+  /** The stored rows of these submissions' scores under the version. */
+  private async stored(version: ChallengeVersion, submissionIds: string[]): Promise<StoredRow[]> {
+    if (submissionIds.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT s.submission_id, p.seeds, p.examples, p.width, p.data, p.resampled_all, p.resampled_public, p.resampled_private, p.resample_seed, p.resample_count
          FROM scores s JOIN ${this.dataSource.getMetadata(ScorePredictions).tableName} p ON p.score_id = s.id
         WHERE s.challenge_id = $1 AND s.challenge_version = $2 AND s.submission_id = ANY($3)`,
       [version.challengeId, version.version, submissionIds],
     );
-    return new Map(rows.map((r) => [r.submission_id, decodePredictions(r)]));
   }
 
-  private remember(key: string, groups: TieGroup[]): void {
-    if (this.cache.size >= 256) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, groups);
+  /** The stored test predictions of these submissions' scores under the version. */
+  private async predictions(version: ChallengeVersion, submissionIds: string[]): Promise<Map<string, Int32Array[]>> {
+    return new Map((await this.stored(version, submissionIds)).map((r) => [r.submission_id, decodePredictions(r)]));
+  }
+
+  private remember(key: string, vector: Float64Array): void {
+    if (this.cache.size >= CACHED_SCORES) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, vector);
   }
 }
 

@@ -1,9 +1,11 @@
 import {
   bootstrapInterval,
+  compareResampled,
   type LadderState,
   ladderStep,
   pairedBootstrap,
   quantile,
+  resampled,
   roundTo,
   standardError,
   stratifiedSplit,
@@ -100,6 +102,17 @@ describe('pairedBootstrap', () => {
     expect(cmp.significant).toBe(significant);
     expect(cmp.low).toBeLessThanOrEqual(cmp.mean);
     expect(cmp.high).toBeGreaterThanOrEqual(cmp.mean);
+  });
+
+  it('gives the same comparison from two resampled vectors as from drawing the difference itself', () => {
+    const b = correctness(n, 790);
+    const settings = { resamples: 500, seed: 4 };
+    const direct = pairedBootstrap(n, settings, diffOf(a, b));
+    const fromVectors = compareResampled(resampled(n, settings, meanOver(a)), resampled(n, settings, meanOver(b)));
+    expect(fromVectors.significant).toBe(direct.significant);
+    expect(fromVectors.low).toBeCloseTo(direct.low, 12);
+    expect(fromVectors.high).toBeCloseTo(direct.high, 12);
+    expect(fromVectors.mean).toBeCloseTo(direct.mean, 12);
   });
 
   it('pairs the examples: a shared hard half does not hide a small, consistent difference', () => {

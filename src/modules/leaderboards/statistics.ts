@@ -74,11 +74,14 @@ export interface Interval {
  * between order statistics, numpy's default).
  */
 export function bootstrapInterval(n: number, settings: BootstrapSettings, statistic: (indices: Int32Array) => number): Interval {
-  const values = new Float64Array(settings.resamples);
-  forEachResample(n, settings, (indices, b) => (values[b] = statistic(indices)));
-  values.sort();
-  const tail = (1 - (settings.level ?? 0.95)) / 2;
-  return { low: quantile(values, tail), high: quantile(values, 1 - tail) };
+  return intervalOf(resampled(n, settings, statistic), settings.level);
+}
+
+/** The percentile interval of a statistic's resampled values (see resampled). */
+export function intervalOf(values: Float64Array, level = 0.95): Interval {
+  const sorted = Float64Array.from(values).sort();
+  const tail = (1 - level) / 2;
+  return { low: quantile(sorted, tail), high: quantile(sorted, 1 - tail) };
 }
 
 export interface Comparison extends Interval {
@@ -94,12 +97,57 @@ export interface Comparison extends Interval {
  * `difference(indices)` is statistic(a) − statistic(b) on those examples.
  */
 export function pairedBootstrap(n: number, settings: BootstrapSettings, difference: (indices: Int32Array) => number): Comparison {
+  return compareResampled(resampled(n, settings, difference), new Float64Array(settings.resamples), settings.level);
+}
+
+/**
+ * An entry's statistic on each of the B resamples. With the same n and settings every
+ * entry sees the same resamples, so two entries' vectors compare pairwise
+ * (compareResampled) without drawing again: O(B) per comparison.
+ */
+export function resampled(n: number, settings: BootstrapSettings, statistic: (indices: Int32Array) => number): Float64Array {
   const values = new Float64Array(settings.resamples);
-  forEachResample(n, settings, (indices, b) => (values[b] = difference(indices)));
+  forEachResample(n, settings, (indices, b) => (values[b] = statistic(indices)));
+  return values;
+}
+
+/**
+ * A score's value on each bootstrap resample of its examples: the metric on each seed's
+ * predictions of the resampled examples (the same draw for every seed), then their mean,
+ * as the score itself is. The same settings give every submission the same draws.
+ */
+export function resampledScore(
+  metric: (yTrue: Int32Array, yPred: Int32Array) => number,
+  truth: Int32Array,
+  predictions: readonly Int32Array[],
+  settings: BootstrapSettings,
+): Float64Array {
+  const n = truth.length;
+  for (const p of predictions) if (p.length !== n) throw new Error(`bootstrap: ${p.length} predictions for ${n} examples`);
+  const yTrue = new Int32Array(n);
+  const yPred = new Int32Array(n);
+  return resampled(n, settings, (indices) => {
+    for (let i = 0; i < n; i++) yTrue[i] = truth[indices[i]];
+    let sum = 0;
+    for (const p of predictions) {
+      for (let i = 0; i < n; i++) yPred[i] = p[indices[i]];
+      sum += metric(yTrue, yPred);
+    }
+    return sum / predictions.length;
+  });
+}
+
+/** The paired comparison a − b from two entries' resampled statistics (see resampled). */
+export function compareResampled(a: Float64Array, b: Float64Array, level = 0.95): Comparison {
+  if (a.length !== b.length) throw new Error(`compare: ${a.length} resamples against ${b.length}`);
+  const values = new Float64Array(a.length);
   let sum = 0;
-  for (const v of values) sum += v;
+  for (let i = 0; i < a.length; i++) {
+    values[i] = a[i] - b[i];
+    sum += values[i];
+  }
   values.sort();
-  const tail = (1 - (settings.level ?? 0.95)) / 2;
+  const tail = (1 - level) / 2;
   const low = quantile(values, tail);
   const high = quantile(values, 1 - tail);
   return { mean: sum / values.length, low, high, significant: low > 0 || high < 0 };

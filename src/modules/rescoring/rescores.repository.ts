@@ -93,11 +93,11 @@ export class RescoresRepository {
   }
 
   /** One transaction: the score under the rescore's version (once), its predictions, and the rescore done. */
-  async recordScore(rescore: Rescore, submission: Submission, { predictions, ...score }: NewScore): Promise<boolean> {
+  async recordScore(rescore: Rescore, submission: Submission, { predictions, resampled, ...score }: NewScore): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
       const updated = await em.update(Rescore, { id: rescore.id, status: 'running' }, { status: 'scored', errorCode: null, errorMessage: null });
       if ((updated.affected ?? 0) === 0) return false;
-      await insertScore(em, submission, rescore.version, score, predictions);
+      await insertScore(em, submission, rescore.version, score, predictions, resampled);
       return true;
     });
   }

@@ -27,6 +27,59 @@ export class ScorePredictions {
 
   @Column({ type: 'bytea' })
   data!: Buffer;
+
+  /**
+   * The score on each bootstrap resample of the test set, and of its public and private
+   * parts (float64 little-endian), drawn with `resampleSeed` and `resampleCount`: what the
+   * board's paired comparisons read.
+   */
+  @Column({ name: 'resampled_all', type: 'bytea', nullable: true })
+  resampledAll!: Buffer | null;
+
+  @Column({ name: 'resampled_public', type: 'bytea', nullable: true })
+  resampledPublic!: Buffer | null;
+
+  @Column({ name: 'resampled_private', type: 'bytea', nullable: true })
+  resampledPrivate!: Buffer | null;
+
+  @Column({ name: 'resample_seed', type: 'integer', nullable: true })
+  resampleSeed!: number | null;
+
+  @Column({ name: 'resample_count', type: 'integer', nullable: true })
+  resampleCount!: number | null;
+}
+
+/** A score's resampled values by part, and the draws they were made with. */
+export interface ResampledScores {
+  resamples: number;
+  seed: number;
+  all?: Float64Array;
+  public?: Float64Array;
+  private?: Float64Array;
+}
+
+/** The resampled columns of a score_predictions row. */
+export function encodeResampled(r: ResampledScores | undefined): Pick<ScorePredictions, 'resampledAll' | 'resampledPublic' | 'resampledPrivate' | 'resampleSeed' | 'resampleCount'> {
+  const bytes = (v?: Float64Array) => {
+    if (!v) return null;
+    const out = Buffer.alloc(v.length * 8);
+    v.forEach((x, i) => out.writeDoubleLE(x, i * 8));
+    return out;
+  };
+  return {
+    resampledAll: bytes(r?.all),
+    resampledPublic: bytes(r?.public),
+    resampledPrivate: bytes(r?.private),
+    resampleSeed: r ? r.seed : null,
+    resampleCount: r ? r.resamples : null,
+  };
+}
+
+/** One part's resampled values from a stored column. */
+export function decodeResampled(bytes: Buffer): Float64Array {
+  const out = new Float64Array(bytes.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
+  return out;
 }
 
 /** Predictions (one array per seed, all the same length) as stored: uint8 when they fit, else int32 little-endian. */

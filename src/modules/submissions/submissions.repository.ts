@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, In, LessThan } from 'typeorm';
 import type { LimitUsage } from '../challenges/phases.js';
 import { DAY_MS } from '../challenges/phases.js';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
-import { ScorePredictions, encodePredictions } from './score-predictions.entity.js';
+import { encodePredictions, encodeResampled, type ResampledScores, ScorePredictions } from './score-predictions.entity.js';
 import { Score, type ScoreDetails } from './score.entity.js';
 import { COUNTED_FAILURES, type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
@@ -11,6 +11,8 @@ import { Submission } from './submission.entity.js';
 export interface NewScore {
   /** The predictions on the hidden test set, one array per seed (classification scores). */
   predictions?: Int32Array[];
+  /** The score on each bootstrap resample of the test set (and its parts). */
+  resampled?: ResampledScores;
   metric: string;
   value: number;
   metrics: Record<string, number>;
@@ -113,7 +115,7 @@ export class SubmissionsRepository {
    * One transaction: the score row (once per submission and version) and the move to scored.
    * Running it twice is harmless.
    */
-  async recordScore(submission: Submission, { predictions, ...score }: NewScore): Promise<boolean> {
+  async recordScore(submission: Submission, { predictions, resampled, ...score }: NewScore): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
       // Only a running submission is scored (not one cancelled or failed meanwhile).
       const updated = await em.update(
@@ -122,7 +124,7 @@ export class SubmissionsRepository {
         { status: 'scored', finishedAt: new Date(), errorCode: null, errorMessage: null, errorDetails: null },
       );
       if ((updated.affected ?? 0) === 0) return false;
-      await insertScore(em, submission, submission.challengeVersion, score, predictions);
+      await insertScore(em, submission, submission.challengeVersion, score, predictions, resampled);
       return true;
     });
   }
@@ -145,7 +147,14 @@ export class SubmissionsRepository {
  * The score of `submission` under `version` (once: a second insert is ignored) and its
  * test predictions, inside the caller's transaction.
  */
-export async function insertScore(em: EntityManager, submission: Submission, version: number, score: Omit<NewScore, 'predictions'>, predictions?: Int32Array[]): Promise<void> {
+export async function insertScore(
+  em: EntityManager,
+  submission: Submission,
+  version: number,
+  score: Omit<NewScore, 'predictions' | 'resampled'>,
+  predictions?: Int32Array[],
+  resampled?: ResampledScores,
+): Promise<void> {
   const inserted = await em
     .createQueryBuilder()
     .insert()
@@ -162,5 +171,7 @@ export async function insertScore(em: EntityManager, submission: Submission, ver
     .returning(['id'])
     .execute();
   const scoreId = (inserted.raw as { id: string }[])[0]?.id;
-  if (scoreId && predictions?.length) await em.getRepository(ScorePredictions).insert({ scoreId, ...encodePredictions(predictions) });
+  if (scoreId && predictions?.length) {
+    await em.getRepository(ScorePredictions).insert({ scoreId, ...encodePredictions(predictions), ...encodeResampled(resampled) });
+  }
 }

@@ -8,6 +8,7 @@ import { FinalSubmissions1795727831737 } from './1795727831737-final-submissions
 import { ScorePredictions1795728013358 } from './1795728013358-score-predictions.js';
 import { Rescores1795728696326 } from './1795728696326-rescores.js';
 import { RescoreReason1795729453660 } from './1795729453660-rescore-reason.js';
+import { ResampledScores1795730852667 } from './1795730852667-resampled-scores.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ScorePredictions1795728013358,
   Rescores1795728696326,
   RescoreReason1795729453660,
+  ResampledScores1795730852667,
 ];
