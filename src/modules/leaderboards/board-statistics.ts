@@ -51,6 +51,8 @@ export class BoardStatistics {
   private readonly cache = new Map<string, Float64Array>();
   /** Tie groups by board state: version, part and the ranked entries (LRU). */
   private readonly groups = new Map<string, TieGroup[]>();
+  /** The Ladder's releases by board state: version, part and the submissions (LRU). */
+  private readonly ladders = new Map<string, Map<string, { released: number; submissionId: string }>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -71,12 +73,12 @@ export class BoardStatistics {
     const spec = version.spec;
     if (!BoardStatistics.applies(spec) || ranked.length === 0) return ranked.map(() => null);
     const top = ranked.slice(0, TIE_GROUP_LIMIT);
-    const key = `${version.id}:${part}:${top.map((e) => e.submissionId).join(',')}`;
+    const { seed, resamples, level } = uncertaintyOf(spec);
+    const key = `${version.id}:${part}:${seed}:${resamples}:${level}:${top.map((e) => e.submissionId).join(',')}`;
     let groups = this.groups.get(key);
     if (!groups) {
       const vectors = await this.resampledScores(version, part, top.map((e) => e.submissionId));
       if (top.some((e) => !vectors.has(e.submissionId))) return ranked.map(() => null);
-      const level = uncertaintyOf(spec).level;
       groups = tieGroups(top, (leader, entry) => compareResampled(vectors.get(leader.submissionId)!, vectors.get(entry.submissionId)!, level).significant);
       if (this.groups.size >= CACHED_BOARDS) this.groups.delete(this.groups.keys().next().value!);
       this.groups.set(key, groups);
@@ -94,7 +96,7 @@ export class BoardStatistics {
     const out = new Map<string, Float64Array>();
     const missing: string[] = [];
     for (const id of submissionIds) {
-      const cached = this.cache.get(`${version.id}:${part}:${id}`);
+      const cached = this.cache.get(vectorKey(version, part, id));
       if (cached) out.set(id, cached);
       else missing.push(id);
     }
@@ -111,7 +113,7 @@ export class BoardStatistics {
         d ??= await this.part(version, part);
         vector = resampledScore(d.metric, d.truth, decodePredictions(row).map((p) => take(p, d!.indices)), settings);
       }
-      this.remember(`${version.id}:${part}:${row.submission_id}`, vector);
+      this.remember(vectorKey(version, part, row.submission_id), vector);
       out.set(row.submission_id, vector);
     }
     return out;
@@ -124,6 +126,22 @@ export class BoardStatistics {
    * Returns, per participant, the released score (rounded) and the submission it came from.
    */
   async ladder(
+    version: ChallengeVersion,
+    part: BoardPart,
+    rows: readonly { participantId: string; submissionId: string; submittedAt: Date; score: number }[],
+    direction: Direction,
+  ): Promise<Map<string, { released: number; submissionId: string }>> {
+    // The releases depend only on the version, the part and which submissions there are: cached per board state.
+    const key = `${version.id}:${part}:${leaderboardOf(version.spec).precision}:${rows.map((r) => r.submissionId).sort().join(',')}`;
+    const known = this.ladders.get(key);
+    if (known) return known;
+    const released = await this.computeLadder(version, part, rows, direction);
+    if (this.ladders.size >= CACHED_BOARDS) this.ladders.delete(this.ladders.keys().next().value!);
+    this.ladders.set(key, released);
+    return released;
+  }
+
+  private async computeLadder(
     version: ChallengeVersion,
     part: BoardPart,
     rows: readonly { participantId: string; submissionId: string; submittedAt: Date; score: number }[],
@@ -197,6 +215,12 @@ export class BoardStatistics {
     if (this.cache.size >= CACHED_SCORES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, vector);
   }
+}
+
+/** A resampled-values cache key: the draws are part of it, since `uncertainty` can change in place. */
+function vectorKey(version: ChallengeVersion, part: BoardPart, submissionId: string): string {
+  const { seed, resamples } = uncertaintyOf(version.spec);
+  return `${version.id}:${part}:${seed}:${resamples}:${submissionId}`;
 }
 
 function take(values: Int32Array, indices: Int32Array | null): Int32Array {
