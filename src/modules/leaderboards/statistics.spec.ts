@@ -177,6 +177,37 @@ describe('ladderStep (parameter-free Ladder)', () => {
   });
 });
 
+describe('the Ladder over hand-made sequences of submissions', () => {
+  // [score, improvement over the reference, standard error of the loss differences]
+  type Step = [number, number | null, number | null];
+  const run = (steps: Step[]) => {
+    let state: LadderState = { released: null, bestSubmissionId: null };
+    return steps.map(([score, improvement, standardError], i) => {
+      state = ladderStep(state, { submissionId: `s${i + 1}`, score, improvement, standardError }, 0.01);
+      return [state.released, state.bestSubmissionId];
+    });
+  };
+  it.each<[string, Step[], [number | null, string | null][]]>([
+    [
+      'small wiggles never move the board',
+      [[0.7, null, null], [0.705, 0.005, 0.01], [0.698, -0.002, 0.01], [0.709, 0.009, 0.01]],
+      [[0.7, 's1'], [0.7, 's1'], [0.7, 's1'], [0.7, 's1']],
+    ],
+    [
+      'a clear gain moves it, and later gains are measured from the new reference',
+      [[0.7, null, null], [0.74, 0.04, 0.01], [0.75, 0.01, 0.01], [0.77, 0.03, 0.01]],
+      [[0.7, 's1'], [0.74, 's2'], [0.74, 's2'], [0.77, 's4']],
+    ],
+    [
+      'a worse submission after a release changes nothing',
+      [[0.6, null, null], [0.65, 0.05, 0.02], [0.5, -0.15, 0.02]],
+      [[0.6, 's1'], [0.65, 's2'], [0.65, 's2']],
+    ],
+  ])('%s', (_name, steps, expected) => {
+    expect(run(steps)).toEqual(expected);
+  });
+});
+
 describe('roundTo', () => {
   it.each([
     [0.81234, 0.001, 0.812],
