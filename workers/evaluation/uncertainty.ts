@@ -1,6 +1,6 @@
 import type { ChallengeSpec } from '../../src/modules/challenges/challenge-bundle.schema.js';
 import { leaderboardOf, rankingMetric, uncertaintyOf } from '../../src/modules/challenges/spec-parts.js';
-import { intervalOf, resampledScore, stratifiedSplit } from '../../src/modules/leaderboards/statistics.js';
+import { intervalOf, resampledScore, stratifiedSplit, take } from '../../src/modules/leaderboards/statistics.js';
 import type { ChallengeData } from '../../src/modules/protocols/protocol.js';
 import type { ResampledScores } from '../../src/modules/submissions/score-predictions.entity.js';
 import { type Evaluation, mean, sampleStd } from './protocols/evaluator.js';
@@ -56,10 +56,4 @@ export async function scoreMetrics(
     }
   }
   return { metrics, resampled };
-}
-
-function take(values: Int32Array, indices: Int32Array): Int32Array {
-  const out = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
-  return out;
 }

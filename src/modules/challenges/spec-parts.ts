@@ -228,9 +228,14 @@ export function rankByMetric(spec: { metric: ClassificationMetricSpec }): { metr
   return { metric: spec.metric.name, direction: METRICS[spec.metric.name].direction };
 }
 
+/** The label index f1 is computed for (undefined when the metric names no positive label). */
+export function positiveClassOf(spec: { metric: ClassificationMetricSpec; data: { labels: string[] } }): number | undefined {
+  return spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
+}
+
 /** The challenge's ranking metric as a function of truth and predictions (label indices). */
 export function rankingMetric(spec: { metric: ClassificationMetricSpec; data: { labels: string[] } }): (yTrue: Int32Array, yPred: Int32Array) => number {
-  const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
+  const positiveClass = positiveClassOf(spec);
   return (yTrue, yPred) => computeMetric(spec.metric.name, yTrue, yPred, { positiveClass });
 }
 

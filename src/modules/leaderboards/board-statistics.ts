@@ -6,7 +6,7 @@ import type { ChallengeVersion } from '../challenges/challenge-version.entity.js
 import { leaderboardOf, rankingMetric, uncertaintyOf } from '../challenges/spec-parts.js';
 import { decodePredictions, decodeResampled, ScorePredictions } from '../submissions/score-predictions.entity.js';
 import type { Direction } from './ranking.js';
-import { compareResampled, type LadderState, ladderStep, resampledScore, standardError, stratifiedSplit, type TieGroup, tieGroups } from './statistics.js';
+import { compareResampled, type LadderState, ladderStep, resampledScore, standardError, stratifiedSplit, take, type TieGroup, tieGroups } from './statistics.js';
 
 /** Which examples a board ranks on: the whole test set, or one part of its split. */
 export type BoardPart = 'all' | 'public' | 'private';
@@ -47,11 +47,11 @@ interface PartData {
  */
 @Injectable()
 export class BoardStatistics {
-  /** Resampled scores by version, part and submission (LRU). */
+  /** Resampled scores by version, part and submission (oldest out first). */
   private readonly cache = new Map<string, Float64Array>();
-  /** Tie groups by board state: version, part and the ranked entries (LRU). */
+  /** Tie groups by board state: version, part and the ranked entries (oldest out first). */
   private readonly groups = new Map<string, TieGroup[]>();
-  /** The Ladder's releases by board state: version, part and the submissions (LRU). */
+  /** The Ladder's releases by board state: version, part and the submissions (oldest out first). */
   private readonly ladders = new Map<string, Map<string, { released: number; submissionId: string }>>();
 
   constructor(
@@ -80,8 +80,7 @@ export class BoardStatistics {
       const vectors = await this.resampledScores(version, part, top.map((e) => e.submissionId));
       if (top.some((e) => !vectors.has(e.submissionId))) return ranked.map(() => null);
       groups = tieGroups(top, (leader, entry) => compareResampled(vectors.get(leader.submissionId)!, vectors.get(entry.submissionId)!, level).significant);
-      if (this.groups.size >= CACHED_BOARDS) this.groups.delete(this.groups.keys().next().value!);
-      this.groups.set(key, groups);
+      keep(this.groups, CACHED_BOARDS, key, groups);
     }
     return ranked.map((_, i) => groups[i] ?? null);
   }
@@ -113,7 +112,7 @@ export class BoardStatistics {
         d ??= await this.part(version, part);
         vector = resampledScore(d.metric, d.truth, decodePredictions(row).map((p) => take(p, d!.indices)), settings);
       }
-      this.remember(vectorKey(version, part, row.submission_id), vector);
+      keep(this.cache, CACHED_SCORES, vectorKey(version, part, row.submission_id), vector);
       out.set(row.submission_id, vector);
     }
     return out;
@@ -136,8 +135,7 @@ export class BoardStatistics {
     const known = this.ladders.get(key);
     if (known) return known;
     const released = await this.computeLadder(version, part, rows, direction);
-    if (this.ladders.size >= CACHED_BOARDS) this.ladders.delete(this.ladders.keys().next().value!);
-    this.ladders.set(key, released);
+    keep(this.ladders, CACHED_BOARDS, key, released);
     return released;
   }
 
@@ -210,11 +208,12 @@ export class BoardStatistics {
   private async predictions(version: ChallengeVersion, submissionIds: string[]): Promise<Map<string, Int32Array[]>> {
     return new Map((await this.stored(version, submissionIds)).map((r) => [r.submission_id, decodePredictions(r)]));
   }
+}
 
-  private remember(key: string, vector: Float64Array): void {
-    if (this.cache.size >= CACHED_SCORES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, vector);
-  }
+/** Adds to a cache of at most `max` entries, dropping the oldest one first. */
+function keep<V>(cache: Map<string, V>, max: number, key: string, value: V): void {
+  if (cache.size >= max) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
 }
 
 /** A resampled-values cache key: the draws are part of it, since `uncertainty` can change in place. */
@@ -223,9 +222,3 @@ function vectorKey(version: ChallengeVersion, part: BoardPart, submissionId: str
   return `${version.id}:${part}:${seed}:${resamples}:${submissionId}`;
 }
 
-function take(values: Int32Array, indices: Int32Array | null): Int32Array {
-  if (!indices) return values;
-  const out = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
-  return out;
-}

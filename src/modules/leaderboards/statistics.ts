@@ -153,6 +153,14 @@ export function compareResampled(a: Float64Array, b: Float64Array, level = 0.95)
   return { mean: sum / values.length, low, high, significant: low > 0 || high < 0 };
 }
 
+/** The values at `indices`, in that order (all of them when `indices` is null). */
+export function take(values: Int32Array, indices: Int32Array | null): Int32Array {
+  if (!indices) return values;
+  const out = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
+  return out;
+}
+
 /** The q-quantile of sorted values, interpolating linearly between order statistics. */
 export function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) throw new Error('quantile of nothing');

@@ -182,14 +182,25 @@ export class SubmissionsService {
     const { challenge } = await this.challenges.get(slug);
     const rows = await this.submissions.listForAccount(challenge.id, account.id, 100);
     const waitingFor = await this.workers.waiting();
-    return Promise.all(rows.map((s) => this.view(s, waitingFor, slug)));
+    // One look at each version's spec for the whole list (they are the challenge's few versions).
+    const specs = new Map<number, Promise<ChallengeSpec | null>>();
+    const specOf = (s: Submission) => {
+      if (!specs.has(s.challengeVersion)) specs.set(s.challengeVersion, this.challenges.specOf(s.challengeId, s.challengeVersion));
+      return specs.get(s.challengeVersion)!;
+    };
+    return Promise.all(rows.map((s) => this.view(s, waitingFor, slug, specOf)));
   }
 
-  private async view(s: Submission, waitingFor: (queue: QueueName) => string | null, slug?: string) {
+  private async view(
+    s: Submission,
+    waitingFor: (queue: QueueName) => string | null,
+    slug?: string,
+    specOf = (sub: Submission) => this.challenges.specOf(sub.challengeId, sub.challengeVersion),
+  ) {
     const score = s.status === 'scored' ? await this.submissions.findScore(s.id, s.challengeVersion) : null;
     const challengeSlug = slug ?? (await this.challenges.slugOf(s.challengeId));
     const waiting = s.status === 'queued' ? waitingFor(s.queue) : null;
-    const spec = score ? await this.challenges.specOf(s.challengeId, s.challengeVersion) : null;
+    const spec = score ? await specOf(s) : null;
     const isRevealed = spec ? revealed(spec, s.phase) : true;
     const shown = !score ? null : isRevealed ? { metric: score.metric, score: score.value, metrics: score.metrics, details: score.details } : beforeClose(score.metric, score.metrics, score.details);
     return {

@@ -1,4 +1,4 @@
-import type { ClassificationMetricSpec, ModelSpec, RoundSpec } from '../../../src/modules/challenges/spec-parts.js';
+import { type ClassificationMetricSpec, type ModelSpec, positiveClassOf, type RoundSpec } from '../../../src/modules/challenges/spec-parts.js';
 import { computeMetric, type MetricName } from '../../../src/core/metrics/classification.js';
 import { type EvaluationContext, type SplitPredictions, stackRows, type TrainingSet } from './evaluator.js';
 import type { Dataset } from '../../../src/modules/challenges/dataset.js';
@@ -13,7 +13,7 @@ interface Classification {
 /** Every metric that applies to the challenge, by name. */
 export function computeMetrics(spec: Classification, yTrue: Int32Array, yPred: Int32Array): Record<string, number> {
   const names: MetricName[] = ['accuracy', 'macro_f1'];
-  const positiveClass = spec.metric.positiveLabel === undefined ? undefined : spec.data.labels.indexOf(spec.metric.positiveLabel);
+  const positiveClass = positiveClassOf(spec);
   if (positiveClass !== undefined) names.push('f1');
   const metrics: Record<string, number> = {};
   for (const name of names) metrics[name] = computeMetric(name, yTrue, yPred, { positiveClass });
