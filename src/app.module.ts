@@ -4,8 +4,10 @@ import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { LeaderboardsModule } from './modules/leaderboards/leaderboards.module.js';
+import { OrganizersModule } from './modules/organizers/organizers.module.js';
 import { RescoringModule } from './modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from './modules/submissions/submissions.module.js';
+import { TeamsModule } from './modules/teams/teams.module.js';
 import { WorkersModule } from './modules/workers/workers.module.js';
 
 @Module({})
@@ -13,7 +15,19 @@ export class AppModule {
   static forRoot(core: CoreOptions, extra: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, RescoringModule, HealthModule, WorkersModule, ...extra],
+      imports: [
+        CoreModule.forRoot(core),
+        AccountsModule,
+        ChallengesModule,
+        SubmissionsModule,
+        TeamsModule,
+        OrganizersModule,
+        LeaderboardsModule,
+        RescoringModule,
+        HealthModule,
+        WorkersModule,
+        ...extra,
+      ],
     };
   }
 }

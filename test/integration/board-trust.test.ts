@@ -39,7 +39,7 @@ describe('a board people can trust: tie groups and the Ladder', () => {
     const [ada, bob, cy, dee] = await Promise.all(['ada', 'bob', 'cy', 'dee'].map((n) => client.register(stack.url, n)));
     const balanced = await readFile('challenges/digits-selection/baselines/balanced.csv');
     const random = await readFile('challenges/digits-selection/baselines/random.csv');
-    const pool = (await (await fetch(`${stack.url}/api/v1/challenges/${slug}/pool`)).text()).trim().split('\n').slice(1).map((l) => l.split(','));
+    const pool = (await (await client.download(stack.url, ada, slug, 'pool')).text()).trim().split('\n').slice(1).map((l) => l.split(','));
     const weak = `id\n${pool.filter((r) => r[1] === '0').slice(0, 10).map((r) => r[0]).join('\n')}\n${pool.filter((r) => r[1] === '1').slice(0, 10).map((r) => r[0]).join('\n')}\n`;
     for (const [token, file] of [[ada, balanced], [bob, random], [cy, random], [dee, weak]] as const) {
       expect((await client.settled(stack.url, token, await client.submit(stack.url, token, slug, file))).status).toBe('scored');

@@ -52,7 +52,7 @@ describe('evaluation on Redis and S3', () => {
 
   it('ranks each participant by their best submission', async () => {
     const [p, q] = [await register(stack, 'pat'), await register(stack, 'quinn')];
-    const pool = (await (await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`)).text()).trim().split('\n').slice(1).map((l) => l.split(','));
+    const pool = (await (await client.download(stack.url, p, 'digits-selection', 'pool')).text()).trim().split('\n').slice(1).map((l) => l.split(','));
     // A weak selection: two classes only.
     const weak = `id\n${pool.filter((r) => r[1] === '0').slice(0, 10).map((r) => r[0]).join('\n')}\n${pool.filter((r) => r[1] === '1').slice(0, 10).map((r) => r[0]).join('\n')}\n`;
     const weakScore = await settled(stack, p, await submit(stack, p, 'digits-selection', weak));

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createStorage } from '../../src/core/storage/create-storage.js';
 import type { StoragePort } from '../../src/core/storage/storage.port.js';
+import * as client from '../support/client.js';
 import { countRows } from '../support/services.js';
 import { type Stack, startStack } from '../support/stack.js';
 
@@ -20,6 +21,7 @@ describe('submitting a selection', () => {
     });
     expect(res.status).toBe(201);
     token = ((await res.json()) as { token: string }).token;
+    await client.join(stack.url, token, 'digits-selection');
   }, 60_000);
 
   afterAll(() => stack?.stop(), 30_000);
@@ -34,7 +36,7 @@ describe('submitting a selection', () => {
   };
 
   const pool = async () => {
-    const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`);
+    const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`, { headers: { authorization: `Bearer ${token}` } });
     const lines = (await res.text()).trim().split('\n');
     return lines.slice(1).map((l) => l.split(',')[0]);
   };
@@ -54,8 +56,17 @@ describe('submitting a selection', () => {
     expect(JSON.stringify(body)).not.toContain('test.csv');
   });
 
-  it('serves the pool as CSV, never the test set', async () => {
-    const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`);
+  it('serves the pool as CSV to those who joined, never the test set', async () => {
+    const anonymous = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`);
+    expect(anonymous.status).toBe(401);
+    const stranger = await client.register(stack.url, 'not-joined');
+    const notJoined = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`, { headers: { authorization: `Bearer ${stranger}` } });
+    expect(notJoined.status).toBe(403);
+    expect(((await notJoined.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'not_joined', message: expect.stringContaining('/join') });
+    const submitted = await upload('id\nd0000\n', { auth: `Bearer ${stranger}` });
+    expect(submitted.status).toBe(403);
+    expect(((await submitted.json()) as { error: { code: string } }).error.code).toBe('not_joined');
+    const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.headers.get('content-type')).toContain('text/csv');
     const text = await res.text();
     expect(text.split('\n')[0]).toMatch(/^id,label,f0,/);
@@ -115,7 +126,7 @@ describe('submitting a selection', () => {
   });
 
   it('rejects a selection of a single class, naming it', async () => {
-    const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`);
+    const res = await fetch(`${stack.url}/api/v1/challenges/digits-selection/pool`, { headers: { authorization: `Bearer ${token}` } });
     const rows = (await res.text()).trim().split('\n').slice(1).map((l) => l.split(','));
     const threes = rows.filter((r) => r[1] === '3').slice(0, 5).map((r) => r[0]);
     const bad = await upload(`id\n${threes.join('\n')}\n`);

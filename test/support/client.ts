@@ -26,8 +26,25 @@ export async function register(url: string, name: string): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-/** Uploads a submission file; returns the raw response. */
-export function upload(url: string, token: string, slug: string, body: Buffer | string): Promise<Response> {
+/** Joins a challenge, accepting its rules (again is fine: 200). */
+export async function join(url: string, token: string, slug: string): Promise<void> {
+  const res = await fetch(`${url}/api/v1/challenges/${slug}/join`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ acceptRules: true }),
+  });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`joining ${slug}: ${res.status} ${await res.text()}`);
+}
+
+/** A public data file of a challenge (the pool, dev…), downloaded as a participant who joined it. */
+export async function download(url: string, token: string, slug: string, role: string): Promise<Response> {
+  await join(url, token, slug);
+  return fetch(`${url}/api/v1/challenges/${slug}/${role === 'pool' || role === 'dev' ? role : `files/${role}`}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+/** Joins the challenge (as a participant must) and uploads a submission file; returns the raw response. */
+export async function upload(url: string, token: string, slug: string, body: Buffer | string): Promise<Response> {
+  await join(url, token, slug);
   const form = new FormData();
   form.set('file', new Blob([body]), 'submission.csv');
   return fetch(`${url}/api/v1/challenges/${slug}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });

@@ -1,16 +1,37 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Account } from '../../modules/accounts/account.entity.js';
 import { ApiToken } from '../../modules/accounts/api-token.entity.js';
+import { AuditEntry } from '../../modules/audit/audit-entry.entity.js';
+import { ChallengeOrganizer } from '../../modules/challenges/challenge-organizer.entity.js';
+import { ChallengeParticipant, Disqualification } from '../../modules/challenges/challenge-participant.entity.js';
 import { ChallengeVersion } from '../../modules/challenges/challenge-version.entity.js';
 import { Challenge } from '../../modules/challenges/challenge.entity.js';
 import { Rescore, RescoreRun } from '../../modules/rescoring/rescore.entity.js';
 import { Score } from '../../modules/submissions/score.entity.js';
 import { ScorePredictions } from '../../modules/submissions/score-predictions.entity.js';
 import { Submission } from '../../modules/submissions/submission.entity.js';
+import { Team, TeamInvite } from '../../modules/teams/team.entity.js';
 import { WorkerHeartbeat } from '../../modules/workers/worker-heartbeat.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-export const ENTITIES = [Account, ApiToken, Challenge, ChallengeVersion, Submission, Score, ScorePredictions, RescoreRun, Rescore, WorkerHeartbeat];
+export const ENTITIES = [
+  Account,
+  ApiToken,
+  Challenge,
+  ChallengeVersion,
+  ChallengeOrganizer,
+  ChallengeParticipant,
+  Disqualification,
+  Team,
+  TeamInvite,
+  Submission,
+  Score,
+  ScorePredictions,
+  RescoreRun,
+  Rescore,
+  WorkerHeartbeat,
+  AuditEntry,
+];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import type { Scope } from './access.js';
 import { Account, type Role } from './account.entity.js';
 import { ApiToken } from './api-token.entity.js';
 
@@ -10,12 +11,47 @@ export interface AccountRecord {
   createdAt: Date;
 }
 
+export interface TokenRecord {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** A token row with what authentication needs: its account and its secret's hash. */
+export interface TokenWithAccount extends TokenRecord {
+  secretHash: string;
+  account: AccountRecord;
+}
+
+export interface NewTokenRow {
+  name: string;
+  lookup: string;
+  secretHash: string;
+  scopes: Scope[];
+  expiresAt: Date | null;
+}
+
+const account = (a: Account): AccountRecord => ({ id: a.id, name: a.name, role: a.role, createdAt: a.createdAt });
+const token = (t: ApiToken): TokenRecord => ({
+  id: t.id,
+  name: t.name,
+  scopes: t.scopes,
+  createdAt: t.createdAt,
+  expiresAt: t.expiresAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
+});
+
 @Injectable()
 export class AccountsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Creates the account and its first token in one transaction. Null when the name is taken. */
-  async createWithToken(name: string, role: Role, tokenHash: string): Promise<AccountRecord | null> {
+  async createWithToken(name: string, role: Role, first: NewTokenRow): Promise<{ account: AccountRecord; token: TokenRecord } | null> {
     return this.dataSource.transaction(async (em) => {
       const inserted = await em
         .createQueryBuilder()
@@ -27,35 +63,57 @@ export class AccountsRepository {
         .execute();
       const row = inserted.generatedMaps[0] as Partial<Account> | undefined;
       if (!row?.id) return null;
-      await em.insert(ApiToken, { accountId: row.id, tokenHash });
-      return { id: row.id, name, role, createdAt: row.createdAt as Date };
+      const created = await this.insertToken(row.id, first, em);
+      return { account: { id: row.id, name, role, createdAt: row.createdAt as Date }, token: created };
     });
   }
 
   async findByName(name: string): Promise<AccountRecord | null> {
     const a = await this.dataSource.getRepository(Account).findOneBy({ nameKey: name.toLowerCase() });
-    return a ? { id: a.id, name: a.name, role: a.role, createdAt: a.createdAt } : null;
+    return a ? account(a) : null;
   }
 
-  async addToken(accountId: string, tokenHash: string): Promise<void> {
-    await this.dataSource.getRepository(ApiToken).insert({ accountId, tokenHash });
+  async findById(id: string): Promise<AccountRecord | null> {
+    const a = await this.dataSource.getRepository(Account).findOneBy({ id });
+    return a ? account(a) : null;
   }
 
-  /** The account a token hash belongs to; records the token's last use (at most once a minute). */
-  async findByTokenHash(tokenHash: string): Promise<AccountRecord | null> {
-    const rows: { id: string; name: string; role: Role; created_at: Date; token_id: string }[] = await this.dataSource.query(
-      `SELECT a.id, a.name, a.role, a.created_at, t.id AS token_id
-         FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-        WHERE t.token_hash = $1`,
-      [tokenHash],
-    );
-    const row = rows[0];
-    if (!row) return null;
+  async setRole(id: string, role: Role): Promise<void> {
+    await this.dataSource.getRepository(Account).update({ id }, { role });
+  }
+
+  async insertToken(accountId: string, row: NewTokenRow, em: EntityManager = this.dataSource.manager): Promise<TokenRecord> {
+    const saved = await em.getRepository(ApiToken).save(em.getRepository(ApiToken).create({ accountId, ...row }));
+    return token(saved);
+  }
+
+  async findToken(lookup: string): Promise<TokenWithAccount | null> {
+    const t = await this.dataSource.getRepository(ApiToken).findOne({ where: { lookup }, relations: { account: true } });
+    return t?.account ? { ...token(t), secretHash: t.secretHash, account: account(t.account) } : null;
+  }
+
+  /** Records a token's use, at most once a minute (a write per request would be wasted). */
+  async touchToken(id: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE api_tokens SET last_used_at = now()
         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [row.token_id],
+      [id],
     );
-    return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at };
+  }
+
+  async listTokens(accountId: string): Promise<TokenRecord[]> {
+    const rows = await this.dataSource.getRepository(ApiToken).find({ where: { accountId }, order: { createdAt: 'DESC' } });
+    return rows.map(token);
+  }
+
+  async findOwnToken(accountId: string, id: string): Promise<TokenRecord | null> {
+    const t = await this.dataSource.getRepository(ApiToken).findOneBy({ accountId, id });
+    return t ? token(t) : null;
+  }
+
+  /** Revokes a token that is not revoked yet; false when it already was. */
+  async revokeToken(id: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ApiToken).update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
   }
 }

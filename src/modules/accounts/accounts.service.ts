@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { parseInput } from '../../core/validation/parse-input.js';
+import { keepBounded } from '../../core/cache/bounded.js';
 import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
-import type { Role } from './account.entity.js';
-import { type AccountRecord, AccountsRepository } from './accounts.repository.js';
-import { hashToken, looksLikeToken, newToken } from './tokens.js';
+import { parseInput } from '../../core/validation/parse-input.js';
+import { type Principal, ROLE_SCOPES, type Scope, SCOPES } from './access.js';
+import { ROLES, type Role } from './account.entity.js';
+import { type AccountRecord, AccountsRepository, type TokenRecord } from './accounts.repository.js';
+import { fingerprint, hashSecret, newToken, parseToken, verifySecret } from './tokens.js';
 
 export const AccountNameSchema = z
   .string()
@@ -16,12 +18,44 @@ export const AccountNameSchema = z
 
 export const RegisterSchema = z.strictObject({ name: AccountNameSchema });
 
+const TokenNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'at least 1 character')
+  .max(64, 'at most 64 characters')
+  .regex(/^[\p{L}\p{N} ._:@-]+$/u, 'letters, digits, spaces and . _ : @ - only');
+
+const CreateTokenSchema = z.strictObject({
+  name: TokenNameSchema,
+  scopes: z
+    .array(z.enum(SCOPES))
+    .min(1, 'name at least one scope')
+    .refine((s) => new Set(s).size === s.length, 'lists a scope twice'),
+  /** Absent: 90 days. */
+  expiresInDays: z.int('must be a whole number of days').min(1, 'at least 1 day').max(3650, 'at most 3650 days').optional(),
+});
+
+const RoleSchema = z.strictObject({ role: z.enum(ROLES) });
+
+const DEFAULT_EXPIRY_DAYS = 90;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Tokens whose secret this process has checked: scrypt runs once per token and process. */
+const VERIFIED_TOKENS = 10_000;
+/** Checked against for a token whose lookup matches no row, so both answers take as long. */
+const DECOY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
 export interface CreatedAccount extends AccountRecord {
+  token: string;
+}
+
+export interface CreatedToken extends TokenRecord {
   token: string;
 }
 
 @Injectable()
 export class AccountsService {
+  private readonly verified = new Map<string, string>();
+
   constructor(
     private readonly accounts: AccountsRepository,
     @Inject(CONFIG) private readonly config: Config,
@@ -36,30 +70,122 @@ export class AccountsService {
     return this.create(name, 'participant');
   }
 
+  /** An account and its first token, which carries every scope of the role and does not expire. */
   async create(name: string, role: Role): Promise<CreatedAccount> {
-    const token = newToken();
-    const account = await this.accounts.createWithToken(AccountNameSchema.parse(name), role, hashToken(token));
-    if (!account) throw AppError.conflict('name_taken', `The name "${name}" is taken; choose another`);
-    return { ...account, token };
+    const { token, lookup, secret } = newToken();
+    const created = await this.accounts.createWithToken(AccountNameSchema.parse(name), role, {
+      name: 'first token',
+      lookup,
+      secretHash: await hashSecret(secret),
+      scopes: [...ROLE_SCOPES[role]],
+      expiresAt: null,
+    });
+    if (!created) throw AppError.conflict('name_taken', `The name "${name}" is taken; choose another`);
+    return { ...created.account, token };
   }
 
-  /** A new token for an existing account (the CLI's `accounts token`). */
+  /** A new token with every scope of the account's role, for an operator (`sieve accounts token`). */
   async issueToken(name: string): Promise<CreatedAccount> {
     const account = await this.accounts.findByName(name);
     if (!account) throw AppError.notFound(`Account "${name}"`);
-    const token = newToken();
-    await this.accounts.addToken(account.id, hashToken(token));
-    return { ...account, token };
+    const created = await this.mint(account.id, { name: 'issued by an operator', scopes: [...ROLE_SCOPES[account.role]], expiresAt: null });
+    return { ...account, token: created.token };
   }
 
-  async authenticate(authorization: string | undefined): Promise<AccountRecord> {
+  /** A personal token: its scopes are within the calling token's (a token never mints a stronger one). */
+  async createToken(principal: Principal, body: unknown): Promise<CreatedToken> {
+    const { name, scopes, expiresInDays } = parseInput(CreateTokenSchema, body);
+    const beyond = scopes.filter((s) => !principal.scopes.includes(s));
+    if (beyond.length > 0) {
+      throw AppError.unprocessable(
+        'scope_not_allowed',
+        `This token cannot create a token with ${beyond.map((s) => `"${s}"`).join(', ')}: a new token's scopes must be among the calling token's (${principal.scopes.join(', ')})`,
+        beyond.map((s) => ({ field: 'scopes', message: `"${s}" is not a scope of the calling token` })),
+      );
+    }
+    const expiresAt = new Date(Date.now() + (expiresInDays ?? DEFAULT_EXPIRY_DAYS) * DAY_MS);
+    return this.mint(principal.id, { name, scopes, expiresAt });
+  }
+
+  private async mint(accountId: string, row: { name: string; scopes: Scope[]; expiresAt: Date | null }): Promise<CreatedToken> {
+    const { token, lookup, secret } = newToken();
+    const created = await this.accounts.insertToken(accountId, { ...row, lookup, secretHash: await hashSecret(secret) });
+    return { ...created, token };
+  }
+
+  listTokens(principal: Principal): Promise<TokenRecord[]> {
+    return this.accounts.listTokens(principal.id);
+  }
+
+  /** Revokes one of the caller's tokens (the calling one included); its scopes must be within the caller's. */
+  async revokeToken(principal: Principal, id: string): Promise<TokenRecord> {
+    const found = z.uuid().safeParse(id).success ? await this.accounts.findOwnToken(principal.id, id) : null;
+    if (!found) throw AppError.notFound(`Token "${id}"`);
+    if (found.scopes.some((s) => !principal.scopes.includes(s))) {
+      throw AppError.forbidden(`Token "${id}" has scopes this token lacks (${found.scopes.join(', ')}); revoke it with a token that has them`);
+    }
+    if (!(await this.accounts.revokeToken(id))) throw AppError.conflict('already_revoked', `Token "${id}" was revoked on ${found.revokedAt?.toISOString()}`);
+    return (await this.accounts.findOwnToken(principal.id, id))!;
+  }
+
+  async me(principal: Principal) {
+    const tokens = await this.accounts.listTokens(principal.id);
+    const current = tokens.find((t) => t.id === principal.tokenId)!;
+    return {
+      id: principal.id,
+      name: principal.name,
+      role: principal.role,
+      createdAt: principal.createdAt,
+      token: { id: current.id, name: current.name, scopes: current.scopes, expiresAt: current.expiresAt },
+    };
+  }
+
+  async findById(id: string): Promise<AccountRecord | null> {
+    return z.uuid().safeParse(id).success ? this.accounts.findById(id) : null;
+  }
+
+  async findByName(name: string): Promise<AccountRecord | null> {
+    return this.accounts.findByName(name);
+  }
+
+  /** An admin changes an account's role; returns it before and after. */
+  async setRole(id: string, body: unknown): Promise<{ before: AccountRecord; after: AccountRecord }> {
+    const { role } = parseInput(RoleSchema, body);
+    const before = await this.findById(id);
+    if (!before) throw AppError.notFound(`Account "${id}"`);
+    await this.accounts.setRole(id, role);
+    return { before, after: { ...before, role } };
+  }
+
+  /**
+   * The caller behind an Authorization header. Refused: no header, a malformed one, an
+   * unknown token, a wrong secret, a revoked or an expired token; each says what to do.
+   * A token's scopes are capped by its account's current role.
+   */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
     if (!authorization) {
       throw AppError.unauthorized('This endpoint needs a token: send "Authorization: Bearer <token>" (POST /api/v1/accounts gives you one)');
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw AppError.unauthorized('The Authorization header must be "Bearer <token>"');
-    const account = looksLikeToken(match[1]) ? await this.accounts.findByTokenHash(hashToken(match[1])) : null;
-    if (!account) throw AppError.unauthorized('The token is not valid');
-    return account;
+    const parts = parseToken(match[1]);
+    if (!parts) throw AppError.unauthorized('The token is not valid');
+    const found = await this.accounts.findToken(parts.lookup);
+    const key = fingerprint(match[1]);
+    const verified = found !== null && this.verified.get(key) === found.id;
+    if (!verified) {
+      const ok = await verifySecret(parts.secret, found?.secretHash ?? DECOY_HASH);
+      if (!found || !ok) throw AppError.unauthorized('The token is not valid');
+      keepBounded(this.verified, VERIFIED_TOKENS, key, found.id);
+    }
+    if (found.revokedAt) {
+      throw new AppError(401, 'token_revoked', `This token ("${found.name}") was revoked on ${found.revokedAt.toISOString()}; use another token or create one`);
+    }
+    if (found.expiresAt && found.expiresAt.getTime() <= Date.now()) {
+      throw new AppError(401, 'token_expired', `This token ("${found.name}") expired on ${found.expiresAt.toISOString()}; create a new one with POST /api/v1/tokens (or \`sieve tokens create\`)`);
+    }
+    await this.accounts.touchToken(found.id);
+    const allowed = ROLE_SCOPES[found.account.role];
+    return { ...found.account, tokenId: found.id, scopes: found.scopes.filter((s) => allowed.includes(s)) };
   }
 }

@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const CHALLENGE_STATUSES = ['open', 'closed'] as const;
+/** draft: uploaded, seen only by its organizers until its dry run scores and it is opened. */
+export const CHALLENGE_STATUSES = ['draft', 'open', 'closed'] as const;
 export type ChallengeStatus = (typeof CHALLENGE_STATUSES)[number];
 
 @Entity({ name: 'challenges' })

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { extname } from 'node:path';
+import { z } from 'zod';
+import { parseInput } from '../../core/validation/parse-input.js';
 import type { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
@@ -9,9 +11,24 @@ import { WorkersService } from '../workers/workers.service.js';
 import { leaderboardOf, queueFor, resourceClass, seedsOf, uncertaintyOf } from './spec-parts.js';
 import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
 import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
-import type { ChallengeSpec } from './challenge-bundle.schema.js';
+import { type ChallengeSpec, ChallengeSpecSchema } from './challenge-bundle.schema.js';
 import { Challenge } from './challenge.entity.js';
 import { type ChallengeWithVersion, ChallengesRepository } from './challenges.repository.js';
+import { isAdmin, type Principal } from '../accounts/access.js';
+import type { OrganizerRole } from './challenge-organizer.entity.js';
+import type { ChallengeParticipant } from './challenge-participant.entity.js';
+
+/** What an organizer may edit in place: both optional, `phases: null` removes the phases (always open). */
+const EditSchedule = z
+  .strictObject({ phases: z.array(z.unknown()).nullable().optional(), limits: z.record(z.string(), z.unknown()).optional() })
+  .refine((e) => 'phases' in e || e.limits !== undefined, 'send "phases", "limits" or both');
+
+const JoinSchema = z.strictObject({
+  acceptRules: z.literal(true, 'must be true: joining means accepting the challenge\'s rules and licence (GET /api/v1/challenges/:slug shows them)'),
+});
+
+/** Where an uploaded bundle's baseline is kept, among the version's data keys (never listed as a data file). */
+export const BASELINE_ROLE = 'baseline';
 
 export type PublishOutcome = 'created' | 'new_version' | 'updated' | 'unchanged';
 
@@ -19,6 +36,12 @@ export interface PublishResult {
   slug: string;
   version: number;
   outcome: PublishOutcome;
+}
+
+/** A challenge as one caller sees it: whether they organize it (admins do, everywhere) and their participation. */
+export interface ChallengeAccess extends ChallengeWithVersion {
+  organizer: OrganizerRole | 'admin' | null;
+  participant: ChallengeParticipant | null;
 }
 
 @Injectable()
@@ -33,13 +56,18 @@ export class ChallengesService {
    * Inserts or updates a challenge from a checked bundle. A change to what decides a score
    * (data, labels, model, metric) needs a higher version; anything else updates in place.
    */
-  async publish(bundle: LoadedBundle): Promise<PublishResult> {
+  async publish(bundle: LoadedBundle, opts: { owner?: string; existing?: (challenge: Challenge, em: EntityManager) => Promise<void> } = {}): Promise<PublishResult> {
     const { spec } = bundle;
     return this.challenges.withSlugLock(spec.slug, async (em) => {
       const challenge = await em.findOneBy(Challenge, { slug: spec.slug });
+      if (challenge && opts.existing) await opts.existing(challenge, em);
       const current = challenge ? await em.findOneBy(ChallengeVersion, { challengeId: challenge.id, version: challenge.currentVersion }) : null;
       if (!challenge || !current) {
-        const created = challenge ?? (await em.save(em.create(Challenge, { slug: spec.slug, title: spec.title, protocol: spec.protocol, currentVersion: spec.version })));
+        // Uploaded through the API, a challenge starts as a draft owned by its uploader.
+        const status = opts.owner ? 'draft' : 'open';
+        const created =
+          challenge ?? (await em.save(em.create(Challenge, { slug: spec.slug, title: spec.title, protocol: spec.protocol, currentVersion: spec.version, status })));
+        if (opts.owner) await this.challenges.addOrganizer(created.id, opts.owner, 'owner', em);
         await this.insertVersion(em, created, bundle);
         return { slug: spec.slug, version: spec.version, outcome: 'created' };
       }
@@ -88,8 +116,9 @@ export class ChallengesService {
     });
   }
 
+  /** Every challenge but drafts (which only their organizers see, on their own pages). */
   async list() {
-    const rows = await this.challenges.list();
+    const rows = (await this.challenges.list()).filter(({ challenge }) => challenge.status !== 'draft');
     return rows.map(({ challenge, version }) => ({
       slug: challenge.slug,
       title: challenge.title,
@@ -106,6 +135,88 @@ export class ChallengesService {
     return found;
   }
 
+  /**
+   * A challenge and the caller's standing in it. A draft is a 404 to anyone who does
+   * not organize it, as if it did not exist.
+   */
+  async access(slug: string, principal: Principal | undefined, version?: number): Promise<ChallengeAccess> {
+    const found = await this.challenges.findBySlug(slug, version);
+    if (!found) throw AppError.notFound(version === undefined ? `Challenge "${slug}"` : `Version ${version} of challenge "${slug}"`);
+    const standing = principal ? await this.challenges.standing(found.challenge.id, principal.id) : { organizer: null, participant: null };
+    const organizer = isAdmin(principal) ? 'admin' : standing.organizer;
+    if (found.challenge.status === 'draft' && !organizer) throw AppError.notFound(`Challenge "${slug}"`);
+    return { ...found, organizer, participant: standing.participant };
+  }
+
+  /**
+   * Replaces the phases and limits of a challenge's current version in place (they do not
+   * decide scores, so the version stays); the whole spec is validated again. Returns both.
+   */
+  async editSchedule(access: ChallengeAccess, body: unknown): Promise<{ before: object; after: object }> {
+    const edit = parseInput(EditSchedule, body);
+    const { spec } = access.version;
+    const next = ChallengeSpecSchema.safeParse({ ...spec, ...('phases' in edit ? { phases: edit.phases ?? undefined } : {}), ...(edit.limits ? { limits: edit.limits } : {}) });
+    if (!next.success) {
+      const details = next.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+      throw AppError.unprocessable('invalid_schedule', `These phases or limits are not valid: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+    }
+    await this.challenges.updateSpec(access.version.id, next.data);
+    const pick = (s: ChallengeSpec) => ({ phases: s.phases ?? null, limits: s.limits });
+    return { before: pick(spec), after: pick(next.data) };
+  }
+
+  /** A team of the challenge, by id. */
+  teamIn(challengeId: string, teamId: string) {
+    return z.uuid().safeParse(teamId).success ? this.challenges.findTeam(challengeId, teamId) : Promise.resolve(null);
+  }
+
+  /**
+   * The file a dry run submits: the version's stored baseline (kept when the bundle was
+   * uploaded), else the first file under the bundle's baselines/ folder.
+   */
+  async baselineOf(access: ChallengeAccess): Promise<Buffer> {
+    const key = access.version.dataKeys[BASELINE_ROLE];
+    if (!key) throw AppError.unprocessable('no_baseline', `Version ${access.version.version} of "${access.challenge.slug}" has no baseline to dry-run: add one under baselines/ in the bundle and upload it again`);
+    return this.storage.get(key);
+  }
+
+  /** Whether an account organizes a challenge, and its participation there. */
+  standingIn(challengeId: string, accountId: string) {
+    return this.challenges.standing(challengeId, accountId);
+  }
+
+  /** For an organizer's action: 403 for anyone who does not organize the challenge. */
+  async asOrganizer(slug: string, principal: Principal, what: string): Promise<ChallengeAccess> {
+    const found = await this.access(slug, principal);
+    if (!found.organizer) throw AppError.forbidden(`Only the organizers of "${slug}" can ${what}`);
+    return found;
+  }
+
+  /** For a participant's action: the caller must have joined the challenge (its organizers need not). */
+  async asParticipant(slug: string, principal: Principal): Promise<ChallengeAccess> {
+    const found = await this.access(slug, principal);
+    if (!found.participant && !found.organizer) {
+      throw new AppError(
+        403,
+        'not_joined',
+        `Join challenge "${slug}" first, accepting its rules: POST /api/v1/challenges/${slug}/join with {"acceptRules": true} (or \`sieve join ${slug}\`)`,
+      );
+    }
+    return found;
+  }
+
+  /**
+   * Joins the caller to an open or closed challenge, accepting the rules and licence of
+   * its current version (recorded with the time). Joining again changes nothing.
+   */
+  async join(slug: string, principal: Principal, body: unknown) {
+    parseInput(JoinSchema, body);
+    const { challenge, version } = await this.access(slug, principal);
+    if (challenge.status === 'draft') throw AppError.conflict('challenge_draft', `Challenge "${slug}" is a draft; participants can join once its organizers open it`);
+    const { participant, created } = await this.challenges.join(challenge.id, principal.id, version.version);
+    return { created, body: { challenge: slug, joinedAt: participant.joinedAt, rulesVersion: participant.rulesVersion, teamId: participant.teamId } };
+  }
+
   /** The spec a version was published with (null when that version is gone). */
   async specOf(challengeId: string, version: number): Promise<ChallengeSpec | null> {
     return (await this.challenges.findVersion(challengeId, version))?.spec ?? null;
@@ -116,8 +227,8 @@ export class ChallengesService {
   }
 
   /** The public part of a challenge: never the test data or anything derived from it. */
-  async describe(slug: string) {
-    const { challenge, version } = await this.get(slug);
+  async describe(slug: string, principal?: Principal) {
+    const { challenge, version, organizer, participant } = await this.access(slug, principal);
     const { spec, dataSummary } = version;
     const protocol = protocolFor(spec);
     const { seeds, invariant } = seedsOf(spec.model);
@@ -132,6 +243,10 @@ export class ChallengesService {
       status: challenge.status,
       version: version.version,
       publishedAt: version.publishedAt,
+      rules: spec.rules,
+      license: spec.license ?? null,
+      /** The caller's standing: null without a token. */
+      you: principal ? { organizer, joinedAt: participant?.joinedAt ?? null, teamId: participant?.teamId ?? null } : null,
       labels: 'data' in spec ? spec.data.labels : undefined,
       model: { kind: spec.model.kind, params: spec.model.params, seeds: invariant ? null : seeds, seedInvariant: invariant },
       files: publicFiles.map((f) => ({ role: f.role, url: `/api/v1/challenges/${challenge.slug}/files/${f.role}` })),
@@ -149,8 +264,8 @@ export class ChallengesService {
   }
 
   /** A public data file as stored (CSV, possibly gzip-compressed): the pool, the dev split, a starter set… */
-  async publicFile(slug: string, role: string): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
-    const { version } = await this.get(slug);
+  async publicFile(slug: string, role: string, principal: Principal): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
+    const { version } = await this.asParticipant(slug, principal);
     const file = dataFilesOf(version.spec).find((f) => f.role === role && !f.hidden);
     const key = file && version.dataKeys[role];
     if (!key) throw AppError.notFound(`A public file "${role}" of challenge "${slug}"`);

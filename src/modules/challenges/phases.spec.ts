@@ -1,4 +1,4 @@
-import { type ActivePhase, checkLimits, closedMessage, DAY_MS, phaseAt, Phases, phasesOf } from './phases.js';
+import { type ActivePhase, checkLimits, closedMessage, combinedUsage, DAY_MS, mergeRefusal, phaseAt, Phases, phasesOf } from './phases.js';
 
 const at = (iso: string) => new Date(iso);
 const spec = {
@@ -75,5 +75,25 @@ describe('checkLimits', () => {
     const refusal = checkLimits(phase(limits), usage, now);
     if (expected === null) expect(refusal).toBeNull();
     else expect(refusal).toMatchObject(expected);
+  });
+});
+
+describe('merging teams (Kaggle: only when their combined submissions fit)', () => {
+  const phase: ActivePhase = { name: 'dev', title: 'dev', opens: null, closes: null, limits: { perDay: 3, total: 10 } };
+  const now = at('2027-01-10T12:00:00Z');
+  const ago = (hours: number) => new Date(now.getTime() - hours * 3600_000);
+  const usage = (total: number, lastDay: Date[]) => ({ total, lastDay, running: 0 });
+  it.each<[string, ReturnType<typeof usage>, ReturnType<typeof usage>, string | null]>([
+    ['both within the limits together', usage(4, [ago(2)]), usage(6, [ago(1), ago(3)]), null],
+    ['exactly at the total', usage(5, []), usage(5, []), null],
+    ['over the phase total together', usage(6, []), usage(5, []), 'allows 10'],
+    ['over the day together though each is under it', usage(2, [ago(1), ago(2)]), usage(2, [ago(4), ago(5)]), 'allows 3'],
+  ])('%s', (_name, a, b, refusal) => {
+    const result = mergeRefusal(phase, combinedUsage(a, b));
+    if (refusal === null) expect(result).toBeNull();
+    else expect(result).toContain(refusal);
+  });
+  it('orders the combined day oldest first', () => {
+    expect(combinedUsage(usage(1, [ago(1)]), usage(1, [ago(5)])).lastDay).toEqual([ago(5), ago(1)]);
   });
 });

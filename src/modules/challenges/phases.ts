@@ -147,4 +147,24 @@ export function checkLimits(phase: ActivePhase, usage: LimitUsage, now: Date): L
   return null;
 }
 
+/** Two competitors' usage counted as one (a team forming or merging). */
+export function combinedUsage(a: LimitUsage, b: LimitUsage): LimitUsage {
+  return { total: a.total + b.total, running: a.running + b.running, lastDay: [...a.lastDay, ...b.lastDay].sort((x, y) => x.getTime() - y.getTime()) };
+}
+
+/**
+ * Kaggle's rule for merging teams: allowed only when the submissions they made together
+ * fit the phase's limits (in total, and in the last 24 hours). Null: the merge fits.
+ */
+export function mergeRefusal(phase: ActivePhase, usage: LimitUsage): string | null {
+  const { perDay, total } = phase.limits;
+  if (total !== undefined && usage.total > total) {
+    return `Together you have made ${usage.total} submissions in phase "${phase.name}", which allows ${total}; teams can merge only when their combined submissions fit the limits`;
+  }
+  if (perDay !== undefined && usage.lastDay.length > perDay) {
+    return `Together you have made ${usage.lastDay.length} submissions in the last 24 hours; phase "${phase.name}" allows ${perDay}. Merge once the combined count fits`;
+  }
+  return null;
+}
+
 export const DAY_MS = 24 * 60 * 60 * 1000;

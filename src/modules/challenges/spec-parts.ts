@@ -202,6 +202,10 @@ export const common = {
   version: z.number().int().positive(),
   title: z.string().trim().min(1).max(200),
   summary: z.string().trim().max(1000).default(''),
+  /** What a participant accepts on joining (Markdown); absent: the platform's defaults only. */
+  rules: z.string().trim().max(20_000).default(''),
+  /** The licence of the challenge's public data, e.g. "CC-BY-4.0". */
+  license: z.string().trim().max(200).optional(),
   model: ModelSchema,
   limits: Limits,
   resources: Resources,

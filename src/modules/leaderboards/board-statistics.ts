@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keepBounded } from '../../core/cache/bounded.js';
 import { DataSource } from 'typeorm';
 import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
@@ -80,7 +81,7 @@ export class BoardStatistics {
       const vectors = await this.resampledScores(version, part, top.map((e) => e.submissionId));
       if (top.some((e) => !vectors.has(e.submissionId))) return ranked.map(() => null);
       groups = tieGroups(top, (leader, entry) => compareResampled(vectors.get(leader.submissionId)!, vectors.get(entry.submissionId)!, level).significant);
-      keep(this.groups, CACHED_BOARDS, key, groups);
+      keepBounded(this.groups, CACHED_BOARDS, key, groups);
     }
     return ranked.map((_, i) => groups[i] ?? null);
   }
@@ -112,7 +113,7 @@ export class BoardStatistics {
         d ??= await this.part(version, part);
         vector = resampledScore(d.metric, d.truth, decodePredictions(row).map((p) => take(p, d!.indices)), settings);
       }
-      keep(this.cache, CACHED_SCORES, vectorKey(version, part, row.submission_id), vector);
+      keepBounded(this.cache, CACHED_SCORES, vectorKey(version, part, row.submission_id), vector);
       out.set(row.submission_id, vector);
     }
     return out;
@@ -135,7 +136,7 @@ export class BoardStatistics {
     const known = this.ladders.get(key);
     if (known) return known;
     const released = await this.computeLadder(version, part, rows, direction);
-    keep(this.ladders, CACHED_BOARDS, key, released);
+    keepBounded(this.ladders, CACHED_BOARDS, key, released);
     return released;
   }
 
@@ -210,11 +211,6 @@ export class BoardStatistics {
   }
 }
 
-/** Adds to a cache of at most `max` entries, dropping the oldest one first. */
-function keep<V>(cache: Map<string, V>, max: number, key: string, value: V): void {
-  if (cache.size >= max) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-}
 
 /** A resampled-values cache key: the draws are part of it, since `uncertainty` can change in place. */
 function vectorKey(version: ChallengeVersion, part: BoardPart, submissionId: string): string {

@@ -3,8 +3,11 @@ import { DataSource } from 'typeorm';
 
 /** A scored submission as the boards read it. */
 export interface ScoredRow {
+  /** The competitor's name: the team's, or the participant's when competing alone. */
   participant: string;
+  /** The competitor: a team id, or the participant's account id. */
   participantId: string;
+  team: boolean;
   /** The whole-test ranking metric. */
   value: number;
   metrics: Record<string, number>;
@@ -18,20 +21,27 @@ export interface ScoredRow {
 export class LeaderboardsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Every scored submission of one phase under one challenge version. */
+  /**
+   * Every scored submission of one phase under one challenge version that competes: not
+   * an organizer's dry run, not disqualified, from a competitor who is not disqualified.
+   */
   async scoredInPhase(challengeId: string, version: number, phase: string): Promise<ScoredRow[]> {
-    const rows: { account_id: string; name: string; value: number; metrics: Record<string, number>; submission_id: string; submitted_at: Date; final: boolean }[] =
+    const rows: { competitor_id: string; name: string; team: boolean; value: number; metrics: Record<string, number>; submission_id: string; submitted_at: Date; final: boolean }[] =
       await this.dataSource.query(
-        `SELECT s.account_id, a.name, s.value, s.metrics, s.submission_id, s.submitted_at, sub.final
+        `SELECT COALESCE(sub.team_id, s.account_id) AS competitor_id, COALESCE(t.name, a.name) AS name, sub.team_id IS NOT NULL AS team,
+                s.value, s.metrics, s.submission_id, s.submitted_at, sub.final
            FROM scores s
-           JOIN submissions sub ON sub.id = s.submission_id AND sub.status = 'scored'
+           JOIN submissions sub ON sub.id = s.submission_id AND sub.status = 'scored' AND NOT sub.dry_run AND sub.disqualified_at IS NULL
            JOIN accounts a ON a.id = s.account_id
-          WHERE s.challenge_id = $1 AND s.challenge_version = $2 AND sub.phase = $3`,
+           LEFT JOIN teams t ON t.id = sub.team_id
+          WHERE s.challenge_id = $1 AND s.challenge_version = $2 AND sub.phase = $3
+            AND NOT EXISTS (SELECT 1 FROM disqualifications d WHERE d.challenge_id = s.challenge_id AND d.competitor_id = COALESCE(sub.team_id, s.account_id))`,
         [challengeId, version, phase],
       );
     return rows.map((r) => ({
       participant: r.name,
-      participantId: r.account_id,
+      participantId: r.competitor_id,
+      team: r.team,
       value: r.value,
       metrics: r.metrics,
       submissionId: r.submission_id,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../accounts/access.js';
 import { AppError } from '../../core/errors/app-error.js';
 import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
@@ -31,8 +32,8 @@ export class LeaderboardsService {
    * public/private split it is the public board until the phase closes, and the private
    * one after, ranking each participant's final picks (or their best public ones).
    */
-  async get(slug: string, query: BoardQuery = {}) {
-    const { challenge, version: current } = await this.challenges.get(slug);
+  async get(slug: string, query: BoardQuery = {}, principal?: Principal) {
+    const { challenge, version: current } = await this.challenges.access(slug, principal);
     const version = query.version === undefined ? current : await this.versions.findVersion(challenge.id, query.version);
     if (!version) throw AppError.notFound(`Version ${query.version} of challenge "${slug}"`);
     const { spec } = version;
@@ -90,7 +91,9 @@ export class LeaderboardsService {
         /** Entries whose difference is not significant (paired bootstrap) share a group and a rank range. */
         tieGroup: groups[i]?.group ?? null,
         rankRange: groups[i]?.rankRange ?? null,
+        /** The team's name, or the participant's when competing alone. */
         participant: e.participant,
+        team: e.team ?? false,
         score: shown(e.score),
         /** The standard deviation over the model's seeds, when it has several. */
         spread: e.metrics[`${key}_std`] ?? null,

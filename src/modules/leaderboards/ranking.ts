@@ -1,8 +1,12 @@
 export type Direction = 'maximize' | 'minimize';
 
 export interface ScoredEntry {
+  /** The competitor's name: a team's, or a participant's competing alone. */
   participant: string;
+  /** The competitor's id: a team id, or an account id. */
   participantId: string;
+  /** Whether the competitor is a team. */
+  team?: boolean;
   score: number;
   /** Every metric of the score (for the spread over seeds and per-task scores). */
   metrics: Record<string, number>;

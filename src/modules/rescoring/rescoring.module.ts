@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { ChallengesModule } from '../challenges/challenges.module.js';
 import { LeaderboardsModule } from '../leaderboards/leaderboards.module.js';
 import { SubmissionsModule } from '../submissions/submissions.module.js';
@@ -8,7 +9,7 @@ import { RescoresRepository } from './rescores.repository.js';
 import { RescoringService } from './rescoring.service.js';
 
 @Module({
-  imports: [AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule],
+  imports: [AccountsModule, AuditModule, ChallengesModule, SubmissionsModule, LeaderboardsModule],
   controllers: [RescoringController],
   providers: [RescoresRepository, RescoringService],
   exports: [RescoresRepository, RescoringService],

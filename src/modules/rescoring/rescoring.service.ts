@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors/app-error.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { parseInput } from '../../core/validation/parse-input.js';
-import type { AccountRecord } from '../accounts/accounts.repository.js';
+import type { Principal } from '../accounts/access.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import type { ChallengeVersion } from '../challenges/challenge-version.entity.js';
 import { ChallengesService, type PublishResult } from '../challenges/challenges.service.js';
@@ -34,24 +35,25 @@ export class RescoringService {
     private readonly rescores: RescoresRepository,
     private readonly queue: EvaluationQueue,
     private readonly boards: LeaderboardsRepository,
+    private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Queues every scored submission (or the listed ones) without a score under the version (default: the current one). */
-  async start(account: AccountRecord, slug: string, body: unknown): Promise<RescoreProgress> {
-    this.mustBeAdmin(account);
+  async start(account: Principal, slug: string, body: unknown): Promise<RescoreProgress> {
+    const { challenge } = await this.challenges.asOrganizer(slug, account, 'rescore it');
     const input = parseInput(StartRescore, body);
-    const { challenge } = await this.challenges.get(slug);
     const number = input.version ?? challenge.currentVersion;
     const version = await this.versions.findVersion(challenge.id, number);
     if (!version) throw AppError.notFound(`Version ${number} of challenge "${slug}"`);
-    return this.run(challenge.id, version, account.id, input.submissionIds);
+    const progress = await this.run(challenge.id, version, account.id, input.submissionIds);
+    await this.audit.record(account, { action: 'challenge.rescore', challengeId: challenge.id, target: { type: 'rescore_run', id: progress.id }, after: { version: number, submissionIds: input.submissionIds ?? null, total: progress.total } });
+    return progress;
   }
 
   /** The challenge's rescore runs with their progress, newest first. */
-  async list(account: AccountRecord, slug: string): Promise<RescoreProgress[]> {
-    this.mustBeAdmin(account);
-    const { challenge } = await this.challenges.get(slug);
+  async list(account: Principal, slug: string): Promise<RescoreProgress[]> {
+    const { challenge } = await this.challenges.asOrganizer(slug, account, 'see its rescores');
     return Promise.all((await this.rescores.listRuns(challenge.id)).map((r) => this.rescores.progress(r)));
   }
 
@@ -90,15 +92,10 @@ export class RescoringService {
     return this.rescores.progress(run);
   }
 
-  async progress(account: AccountRecord, slug: string, id: string): Promise<RescoreProgress> {
-    this.mustBeAdmin(account);
-    const { challenge } = await this.challenges.get(slug);
+  async progress(account: Principal, slug: string, id: string): Promise<RescoreProgress> {
+    const { challenge } = await this.challenges.asOrganizer(slug, account, 'see its rescores');
     const run = /^[0-9a-f-]{36}$/i.test(id) ? await this.rescores.findRun(id) : null;
     if (!run || run.challengeId !== challenge.id) throw AppError.notFound(`Rescore run "${id}" of challenge "${slug}"`);
     return this.rescores.progress(run);
-  }
-
-  private mustBeAdmin(account: AccountRecord): void {
-    if (account.role !== 'admin') throw AppError.forbidden('Only admins can rescore a challenge');
   }
 }

@@ -1,6 +1,7 @@
 import type { QueueName } from '../../core/queue/jobs.js';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn , type Relation } from 'typeorm';
 import { Account } from '../accounts/account.entity.js';
+import { Team } from '../teams/team.entity.js';
 import { Challenge } from '../challenges/challenge.entity.js';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
 import type { SubmissionStatus, FailureCode } from './submission-status.js';
@@ -30,8 +31,31 @@ export class Submission {
   @JoinColumn({ name: 'account_id' })
   account?: Relation<Account>;
 
+  /**
+   * The team it competes for (null: its author competes alone). A member's earlier
+   * submissions move with them into a team, so the team's limits count them.
+   */
+  @Index('submissions_team_idx')
+  @Column({ name: 'team_id', type: 'uuid', nullable: true })
+  teamId!: string | null;
+
+  @ManyToOne(() => Team, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'team_id' })
+  team?: Relation<Team>;
+
   @Column({ type: 'varchar', length: 16 })
   status!: SubmissionStatus;
+
+  /** An organizer's dry run of a challenge's baseline: never on a board, never counted. */
+  @Column({ name: 'dry_run', type: 'boolean', default: false })
+  dryRun!: boolean;
+
+  /** Set when an organizer disqualified it: off every board, with the reason. */
+  @Column({ name: 'disqualified_at', type: 'timestamptz', nullable: true })
+  disqualifiedAt!: Date | null;
+
+  @Column({ name: 'disqualified_reason', type: 'text', nullable: true })
+  disqualifiedReason!: string | null;
 
   /** The queue it is evaluated on (the challenge's resource class when submitted). */
   @Column({ type: 'varchar', length: 32, default: 'evaluate-cpu' })

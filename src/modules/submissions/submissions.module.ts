@@ -4,13 +4,14 @@ import { ChallengesModule } from '../challenges/challenges.module.js';
 import { WorkersModule } from '../workers/workers.module.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import { SubmissionsController } from './submissions.controller.js';
+import { DisqualificationsRepository } from './disqualifications.repository.js';
 import { SubmissionsRepository } from './submissions.repository.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
   imports: [AccountsModule, ChallengesModule, WorkersModule],
   controllers: [SubmissionsController],
-  providers: [SubmissionsRepository, SubmissionsService, EvaluationQueue],
-  exports: [SubmissionsRepository, EvaluationQueue],
+  providers: [SubmissionsRepository, SubmissionsService, DisqualificationsRepository, EvaluationQueue],
+  exports: [SubmissionsRepository, SubmissionsService, DisqualificationsRepository, EvaluationQueue],
 })
 export class SubmissionsModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, In, LessThan } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, LessThan } from 'typeorm';
 import type { LimitUsage } from '../challenges/phases.js';
 import { DAY_MS } from '../challenges/phases.js';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
@@ -7,6 +7,37 @@ import { encodePredictions, encodeResampled, type ResampledScores, ScorePredicti
 import { Score, type ScoreDetails } from './score.entity.js';
 import { COUNTED_FAILURES, type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
+
+/** Who competes: a team, or a participant alone. Limits and boards count per competitor. */
+export type Competitor = { kind: 'team'; id: string } | { kind: 'participant'; id: string };
+
+/** The SQL condition selecting a competitor's submissions, with its parameter at `$n`. */
+export function competitorCondition(competitor: Competitor, n: number): string {
+  return competitor.kind === 'team' ? `team_id = $${n}` : `account_id = $${n} AND team_id IS NULL`;
+}
+
+export interface SubmissionExportRow {
+  id: string;
+  participant: string;
+  team: string | null;
+  status: string;
+  phase: string;
+  version: number;
+  metric: string | null;
+  score: number | null;
+  items: number;
+  fileSha256: string;
+  errorCode: string | null;
+  dryRun: boolean;
+  disqualifiedReason: string | null;
+  final: boolean;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export const SUBMISSION_EXPORT_COLUMNS = [
+  'id', 'participant', 'team', 'status', 'phase', 'version', 'metric', 'score', 'items', 'fileSha256', 'errorCode', 'dryRun', 'disqualifiedReason', 'final', 'createdAt', 'finishedAt',
+] as const satisfies (keyof SubmissionExportRow)[];
 
 export interface NewScore {
   /** The predictions on the hidden test set, one array per seed (classification scores). */
@@ -30,37 +61,41 @@ export class SubmissionsRepository {
   }
 
   async insert(
-    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final'>,
+    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final' | 'disqualifiedAt' | 'disqualifiedReason'>,
     em: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await em.getRepository(Submission).insert(values);
   }
 
   /**
-   * Runs `work` in a transaction holding a lock on one participant's submissions to one
-   * challenge, so that two uploads at once cannot both take the last slot of a limit.
+   * Runs `work` in a transaction holding a lock on competitors' submissions to one
+   * challenge, so that two uploads at once cannot both take the last slot of a limit
+   * (and a team cannot form while one of its members is submitting). Locks are taken
+   * in id order, so two transactions never wait on each other.
    */
-  async withSubmitLock<T>(challengeId: string, accountId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  async withSubmitLock<T>(challengeId: string, competitorIds: string[], work: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`submit:${challengeId}:${accountId}`]);
+      for (const id of [...new Set(competitorIds)].sort()) {
+        await em.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`submit:${challengeId}:${id}`]);
+      }
       return work(em);
     });
   }
 
   /**
-   * What counts against a participant's limits in one phase: submissions queued, running
+   * What counts against a competitor's limits in one phase: submissions queued, running
    * or scored, and failures that were the participant's (invalid_submission). Our failures
-   * (timeout, internal) and cancelled ones never count.
+   * (timeout, internal), cancelled ones and organizers' dry runs never count.
    */
-  async limitUsage(challengeId: string, accountId: string, phase: string, now: Date, em: EntityManager = this.dataSource.manager): Promise<LimitUsage> {
+  async limitUsage(challengeId: string, competitor: Competitor, phase: string, now: Date, em: EntityManager = this.dataSource.manager): Promise<LimitUsage> {
     const rows: { total: string; running: string; last_day: Date[] | null }[] = await em.query(
       `SELECT count(*) AS total,
               count(*) FILTER (WHERE status IN ('queued', 'running')) AS running,
               array_agg(created_at ORDER BY created_at) FILTER (WHERE created_at > $4) AS last_day
          FROM submissions
-        WHERE challenge_id = $1 AND account_id = $2 AND phase = $3
+        WHERE challenge_id = $1 AND ${competitorCondition(competitor, 2)} AND phase = $3 AND NOT dry_run
           AND (status <> 'failed' OR error_code = ANY($5))`,
-      [challengeId, accountId, phase, new Date(now.getTime() - DAY_MS), COUNTED_FAILURES],
+      [challengeId, competitor.id, phase, new Date(now.getTime() - DAY_MS), COUNTED_FAILURES],
     );
     const r = rows[0];
     return { total: Number(r.total), running: Number(r.running), lastDay: (r.last_day ?? []).map((d) => new Date(d)) };
@@ -74,16 +109,46 @@ export class SubmissionsRepository {
     return this.dataSource.getRepository(Score).findOneBy({ submissionId, challengeVersion });
   }
 
-  async listForAccount(challengeId: string, accountId: string, limit: number): Promise<Submission[]> {
-    return this.repo.find({ where: { challengeId, accountId }, order: { createdAt: 'DESC' }, take: limit });
+  /** A competitor's submissions to a challenge, newest first (a team's: every member's). */
+  async listForCompetitor(challengeId: string, competitor: Competitor, limit: number): Promise<Submission[]> {
+    const where = competitor.kind === 'team' ? { challengeId, teamId: competitor.id } : { challengeId, accountId: competitor.id, teamId: IsNull() };
+    return this.repo.find({ where, order: { createdAt: 'DESC' }, take: limit });
   }
 
-  /** Makes exactly `ids` the participant's final picks in one phase (the others of that phase are unpicked). */
-  async setFinal(challengeId: string, accountId: string, phase: string, ids: string[]): Promise<void> {
+  /** Every submission to a challenge, oldest first, with its score under its version: the organizers' export. */
+  async exportRows(challengeId: string): Promise<SubmissionExportRow[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT s.id, a.name AS participant, t.name AS team, s.status, s.phase, s.challenge_version AS version, sc.metric, sc.value AS score,
+              s.item_count AS items, s.file_sha256 AS "fileSha256", s.error_code AS "errorCode", s.dry_run AS "dryRun",
+              s.disqualified_reason AS "disqualifiedReason", s.final, s.created_at AS "createdAt", s.finished_at AS "finishedAt"
+         FROM submissions s
+         JOIN accounts a ON a.id = s.account_id
+         LEFT JOIN teams t ON t.id = s.team_id
+         LEFT JOIN scores sc ON sc.submission_id = s.id AND sc.challenge_version = s.challenge_version
+        WHERE s.challenge_id = $1
+        ORDER BY s.created_at, s.id`,
+      [challengeId],
+    );
+    return rows as unknown as SubmissionExportRow[];
+  }
+
+  /** Makes exactly `ids` the competitor's final picks in one phase (the others of that phase are unpicked). */
+  async setFinal(challengeId: string, competitor: Competitor, phase: string, ids: string[]): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      await em.update(Submission, { challengeId, accountId, phase }, { final: false });
-      if (ids.length > 0) await em.update(Submission, { id: In(ids), challengeId, accountId, phase }, { final: true });
+      await em.query(`UPDATE submissions SET final = false WHERE challenge_id = $1 AND ${competitorCondition(competitor, 2)} AND phase = $3`, [challengeId, competitor.id, phase]);
+      if (ids.length > 0) await em.update(Submission, { id: In(ids), challengeId, phase }, { final: true });
     });
+  }
+
+  /** The newest dry run of a challenge version, if any. */
+  async latestDryRun(challengeId: string, challengeVersion: number): Promise<Submission | null> {
+    return this.repo.findOne({ where: { challengeId, challengeVersion, dryRun: true }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Marks a submission disqualified with the reason; false when it already was. */
+  async disqualify(id: string, reason: string, em: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const result = await em.update(Submission, { id, disqualifiedAt: IsNull() }, { disqualifiedAt: () => 'now()', disqualifiedReason: reason });
+    return (result.affected ?? 0) > 0;
   }
 
   /** → running (from the transition table), counting the attempt. Null when it is already finished or gone. */

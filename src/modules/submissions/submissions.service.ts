@@ -7,9 +7,9 @@ import { parseInput } from '../../core/validation/parse-input.js';
 import { AppError } from '../../core/errors/app-error.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
-import type { AccountRecord } from '../accounts/accounts.repository.js';
+import { isAdmin, type Principal } from '../accounts/access.js';
 import { ChallengeDataService } from '../challenges/challenge-data.service.js';
-import { ChallengesService } from '../challenges/challenges.service.js';
+import { type ChallengeAccess, ChallengesService } from '../challenges/challenges.service.js';
 import type { ChallengeSpec } from '../challenges/challenge-bundle.schema.js';
 import { type ActivePhase, checkLimits, closedMessage, phaseAt, phasesOf } from '../challenges/phases.js';
 import { leaderboardOf, queueFor } from '../challenges/spec-parts.js';
@@ -19,9 +19,13 @@ import { beforeClose, revealed, revealsAt } from '../leaderboards/visibility.js'
 import { WorkersService } from '../workers/workers.service.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import type { Submission } from './submission.entity.js';
-import { SubmissionsRepository } from './submissions.repository.js';
+import { type Competitor, SubmissionsRepository } from './submissions.repository.js';
+import { DisqualificationsRepository } from './disqualifications.repository.js';
 
 const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
+
+/** The phase recorded on dry runs (boards and limits tell them apart by their dry_run flag, not by this name). */
+export const DRY_RUN_PHASE = 'dry-run';
 
 export interface UploadedFile {
   buffer: Buffer;
@@ -36,6 +40,7 @@ export class SubmissionsService {
     private readonly data: ChallengeDataService,
     private readonly queue: EvaluationQueue,
     private readonly workers: WorkersService,
+    private readonly disqualifications: DisqualificationsRepository,
     @Inject(STORAGE) private readonly storage: StoragePort,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -44,12 +49,21 @@ export class SubmissionsService {
    * Validates the whole file first; only a valid file is stored, recorded and queued.
    * A rejected file leaves nothing behind.
    */
-  async submit(account: AccountRecord, slug: string, file: UploadedFile | undefined): Promise<{ id: string; status: 'queued' }> {
-    const { challenge, version } = await this.challenges.get(slug);
+  async submit(account: Principal, slug: string, file: UploadedFile | undefined): Promise<{ id: string; status: 'queued' }> {
+    const access = await this.challenges.asParticipant(slug, account);
+    const { challenge, version } = access;
+    if (!access.participant) {
+      throw new AppError(403, 'not_joined', `Organizers do not compete in their own challenge; join "${slug}" as a participant with another account, or check the challenge with its dry run`);
+    }
     if (challenge.status !== 'open') throw AppError.conflict('challenge_closed', `Challenge "${slug}" is not accepting submissions`);
+    const competitor = competitorOf(access.participant);
+    const disqualified = await this.disqualifications.find(challenge.id, competitor.id);
+    if (disqualified) {
+      throw new AppError(403, 'disqualified', `${competitor.kind === 'team' ? 'Your team was' : 'You were'} disqualified from "${slug}" on ${disqualified.disqualifiedAt.toISOString()}: ${disqualified.reason}`);
+    }
     const { spec } = version;
     const phase = this.openPhase(slug, spec);
-    await this.checkLimits(challenge.id, account.id, phase);
+    await this.checkLimits(challenge.id, competitor, phase);
     if (!file) {
       throw AppError.badRequest('missing_file', 'No file: send the selection as multipart/form-data in the field "file"');
     }
@@ -62,15 +76,17 @@ export class SubmissionsService {
     const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
     await this.storage.put(fileKey, file.buffer, { contentType: kind.contentType });
     try {
-      await this.submissions.withSubmitLock(challenge.id, account.id, async (em) => {
+      await this.submissions.withSubmitLock(challenge.id, [competitor.id], async (em) => {
         // Again under the lock: another upload may have taken the last slot while this one was validated.
-        await this.checkLimits(challenge.id, account.id, phase, em);
+        await this.checkLimits(challenge.id, competitor, phase, em);
         await this.submissions.insert(
           {
             id,
             challengeId: challenge.id,
             challengeVersion: version.version,
             accountId: account.id,
+            teamId: competitor.kind === 'team' ? competitor.id : null,
+            dryRun: false,
             status: 'queued',
             queue: queueFor(spec),
             phase: phase.name,
@@ -97,6 +113,43 @@ export class SubmissionsService {
     return { id, status: 'queued' };
   }
 
+  /**
+   * An organizer's dry run of a challenge version: its baseline, validated and scored like
+   * any submission, but never on a board and never counted. A draft opens once one scored.
+   */
+  async dryRun(access: ChallengeAccess, principal: Principal, bytes: Buffer): Promise<{ id: string; status: 'queued' }> {
+    const { challenge, version } = access;
+    const { spec } = version;
+    const protocol = protocolFor(spec);
+    const itemCount = protocol.itemCount(await protocol.validate(bytes, spec, this.data.files(version)));
+    const id = randomUUID();
+    const kind = fileKind(bytes);
+    const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
+    await this.storage.put(fileKey, bytes, { contentType: kind.contentType });
+    const row = {
+      id,
+      challengeId: challenge.id,
+      challengeVersion: version.version,
+      accountId: principal.id,
+      teamId: null,
+      dryRun: true,
+      status: 'queued' as const,
+      queue: queueFor(spec),
+      phase: DRY_RUN_PHASE,
+      fileKey,
+      fileBytes: bytes.length,
+      fileSha256: createHash('sha256').update(bytes).digest('hex'),
+      itemCount,
+    };
+    await this.submissions.insert(row).catch(async (e: unknown) => {
+      await this.storage.delete(fileKey).catch(() => undefined);
+      throw e;
+    });
+    await this.queue.enqueue(id, queueFor(spec)).catch((err: unknown) => this.logger.warn({ challenge: challenge.slug, submissionId: id, err }, 'could not enqueue; the reconciler will retry'));
+    this.logger.info({ challenge: challenge.slug, submissionId: id, version: version.version }, 'dry run queued');
+    return { id, status: 'queued' };
+  }
+
   /** The phase taking submissions now; 409 with the phase dates when none is. */
   private openPhase(slug: string, spec: ChallengeSpec): ActivePhase {
     const state = phaseAt(spec, new Date());
@@ -106,18 +159,19 @@ export class SubmissionsService {
   }
 
   /** 429 when one more submission would go over a limit of the phase, saying which and when the next is allowed. */
-  private async checkLimits(challengeId: string, accountId: string, phase: ActivePhase, em?: EntityManager): Promise<void> {
+  private async checkLimits(challengeId: string, competitor: Competitor, phase: ActivePhase, em?: EntityManager): Promise<void> {
     const now = new Date();
-    const refusal = checkLimits(phase, await this.submissions.limitUsage(challengeId, accountId, phase.name, now, em), now);
+    const refusal = checkLimits(phase, await this.submissions.limitUsage(challengeId, competitor, phase.name, now, em), now);
     if (!refusal) return;
     throw new AppError(429, 'limit_reached', refusal.message, [
       { field: `limits.${refusal.limit}`, message: refusal.retryAt ? `next allowed at ${refusal.retryAt.toISOString()}` : refusal.limit === 'total' ? 'none left in this phase' : 'when one of your queued or running submissions finishes' },
     ]);
   }
 
-  /** A submission as its owner (or an admin) sees it. Anyone else gets a 404. */
-  async get(account: AccountRecord, id: string) {
-    return this.view(await this.owned(account, id), await this.workers.waiting());
+  /** A submission as its author, their team, the challenge's organizers and admins see it. Anyone else gets a 404. */
+  async get(account: Principal, id: string) {
+    const { submission } = await this.visible(account, id);
+    return this.view(submission, await this.workers.waiting());
   }
 
   /**
@@ -125,8 +179,9 @@ export class SubmissionsService {
    * and never counts against a limit. A worker still training it finds it finished and
    * writes no score.
    */
-  async cancel(account: AccountRecord, id: string) {
-    const submission = await this.owned(account, id);
+  async cancel(account: Principal, id: string) {
+    const { submission, as } = await this.visible(account, id);
+    if (as === 'organizer') throw AppError.forbidden(`Only the author of submission "${id}" or their team can cancel it; organizers disqualify submissions instead`);
     if (!(await this.submissions.markFailed(submission.id, 'cancelled', 'Cancelled by its owner; it does not count against your limits'))) {
       throw AppError.conflict('already_finished', `Submission "${id}" has already finished (${submission.status}); only a queued or running one can be cancelled`);
     }
@@ -139,18 +194,24 @@ export class SubmissionsService {
    * phase for its private ranking, while that phase is open (an empty list drops the
    * picks: then their best public ones count). Returns the picks.
    */
-  async pickFinal(account: AccountRecord, slug: string, body: unknown) {
+  async pickFinal(account: Principal, slug: string, body: unknown) {
     const { submissionIds } = parseInput(FinalPicks, body);
-    const { challenge, version } = await this.challenges.get(slug);
+    const access = await this.challenges.asParticipant(slug, account);
+    const { challenge, version } = access;
+    if (!access.participant) throw new AppError(403, 'not_joined', `Only participants of "${slug}" pick final submissions`);
+    const competitor = competitorOf(access.participant);
     const { spec } = version;
     const limit = leaderboardOf(spec).finalSubmissions;
     if (submissionIds.length > limit) {
       throw AppError.unprocessable('too_many_final', `Challenge "${slug}" ranks at most ${limit} final submissions per participant; you picked ${submissionIds.length}`);
     }
-    const picked = await Promise.all(submissionIds.map((id) => this.owned(account, id)));
+    const picked = await Promise.all(submissionIds.map(async (id) => (await this.visible(account, id)).submission));
+    const ours = (s: Submission) => (competitor.kind === 'team' ? s.teamId === competitor.id : s.accountId === account.id && s.teamId === null);
     const problems = picked.flatMap((s) =>
-      s.accountId !== account.id
-        ? [{ field: s.id, message: 'is not yours' }]
+      !ours(s)
+        ? [{ field: s.id, message: competitor.kind === 'team' ? "is not your team's" : 'is not yours' }]
+        : s.disqualifiedAt
+          ? [{ field: s.id, message: `was disqualified: ${s.disqualifiedReason}` }]
         : s.challengeId !== challenge.id
           ? [{ field: s.id, message: 'is a submission to another challenge' }]
           : s.status !== 'scored'
@@ -165,22 +226,33 @@ export class SubmissionsService {
     if (!phase || state.state !== 'open' || state.phase.name !== phase) {
       throw AppError.conflict('phase_closed', `Final submissions are picked while their phase is open; phase "${phase ?? '(none)'}" of "${slug}" is not open now`);
     }
-    await this.submissions.setFinal(challenge.id, account.id, phase, submissionIds);
+    await this.submissions.setFinal(challenge.id, competitor, phase, submissionIds);
     this.logger.info({ challenge: slug, accountId: account.id, phase, picks: submissionIds.length }, 'final submissions picked');
     return { challenge: slug, phase, limit, submissionIds };
   }
 
-  private async owned(account: AccountRecord, id: string): Promise<Submission> {
-    const submission = /^[0-9a-f-]{36}$/i.test(id) ? await this.submissions.findById(id) : null;
-    if (!submission || (submission.accountId !== account.id && account.role !== 'admin')) {
-      throw AppError.notFound(`Submission "${id}"`);
+  /**
+   * A submission and why the caller may see it: they made it, their team did, they
+   * organize its challenge, or they are an admin. Anyone else gets the 404 a missing
+   * submission gets, so ids cannot be probed.
+   */
+  async visible(account: Principal, id: string): Promise<{ submission: Submission; as: 'author' | 'team' | 'organizer' | 'admin' }> {
+    const submission = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? await this.submissions.findById(id) : null;
+    if (submission) {
+      if (submission.accountId === account.id) return { submission, as: 'author' };
+      const standing = await this.challenges.standingIn(submission.challengeId, account.id);
+      if (submission.teamId && standing.participant?.teamId === submission.teamId) return { submission, as: 'team' };
+      if (standing.organizer) return { submission, as: 'organizer' };
+      if (isAdmin(account)) return { submission, as: 'admin' };
     }
-    return submission;
+    throw AppError.notFound(`Submission "${id}"`);
   }
 
-  async listMine(account: AccountRecord, slug: string) {
-    const { challenge } = await this.challenges.get(slug);
-    const rows = await this.submissions.listForAccount(challenge.id, account.id, 100);
+  async listMine(account: Principal, slug: string) {
+    const access = await this.challenges.asParticipant(slug, account);
+    const { challenge } = access;
+    const competitor: Competitor = access.participant ? competitorOf(access.participant) : { kind: 'participant', id: account.id };
+    const rows = await this.submissions.listForCompetitor(challenge.id, competitor, 100);
     const waitingFor = await this.workers.waiting();
     // One look at each version's spec for the whole list (they are the challenge's few versions).
     const specs = new Map<number, Promise<ChallengeSpec | null>>();
@@ -222,12 +294,19 @@ export class SubmissionsService {
       items: s.itemCount,
       attempts: s.attempts,
       final: s.final,
+      dryRun: s.dryRun,
+      disqualified: s.disqualifiedAt ? { at: s.disqualifiedAt, reason: s.disqualifiedReason } : null,
       error: s.errorCode ? { code: s.errorCode, message: s.errorMessage, details: s.errorDetails ?? [] } : null,
       createdAt: s.createdAt,
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
     };
   }
+}
+
+/** The team a participant competes in, or the participant alone. */
+export function competitorOf(participant: { accountId: string; teamId: string | null }): Competitor {
+  return participant.teamId ? { kind: 'team', id: participant.teamId } : { kind: 'participant', id: participant.accountId };
 }
 
 /** How a validated submission file is stored: a zip, gzip-compressed CSV or CSV. */

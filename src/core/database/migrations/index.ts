@@ -9,6 +9,7 @@ import { ScorePredictions1795728013358 } from './1795728013358-score-predictions
 import { Rescores1795728696326 } from './1795728696326-rescores.js';
 import { RescoreReason1795729453660 } from './1795729453660-rescore-reason.js';
 import { ResampledScores1795730852667 } from './1795730852667-resampled-scores.js';
+import { AccessControl1795736257820 } from './1795736257820-access-control.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Rescores1795728696326,
   RescoreReason1795729453660,
   ResampledScores1795730852667,
+  AccessControl1795736257820,
 ];
