@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { type CoreOptions, CoreModule } from './core/core.module.js';
+import { HttpLimitsModule } from './core/http/http-limits.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(core: CoreOptions, extra: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(core), AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, RescoringModule, HealthModule, WorkersModule, ...extra],
+      imports: [CoreModule.forRoot(core), HttpLimitsModule, AccountsModule, ChallengesModule, SubmissionsModule, LeaderboardsModule, RescoringModule, HealthModule, WorkersModule, ...extra],
     };
   }
 }

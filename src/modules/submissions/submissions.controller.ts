@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, UploadedFile, UseGuards } from '@nestjs/common';
+import type { UploadedFile as Upload } from '../../core/http/uploaded-file.js';
+import { UploadRoute } from '../../core/http/upload-route.js';
 import type { AccountRecord } from '../accounts/accounts.repository.js';
 import { AuthGuard, CurrentAccount } from '../accounts/auth.guard.js';
-import { SubmissionsService, type UploadedFile as Upload } from './submissions.service.js';
-import { UPLOAD_LIMITS } from './upload-limits.js';
+import { SubmissionsService } from './submissions.service.js';
 
 @Controller()
 @UseGuards(AuthGuard)
@@ -12,7 +12,7 @@ export class SubmissionsController {
 
   @Post('challenges/:slug/submissions')
   @HttpCode(202)
-  @UseInterceptors(FileInterceptor('file', { limits: UPLOAD_LIMITS }))
+  @UploadRoute('file')
   submit(@CurrentAccount() account: AccountRecord, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined) {
     return this.submissions.submit(account, slug, file);
   }
