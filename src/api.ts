@@ -7,18 +7,24 @@ import { AppModule } from './app.module.js';
 import type { Config } from './core/config/config.js';
 import { AppErrorFilter } from './core/errors/app-error.filter.js';
 import { NestPinoLogger } from './core/logger/logger.js';
-import { setUploadCeiling } from './modules/submissions/upload-limits.js';
+import { sweepStaleUploads } from './core/http/temp-file.storage.js';
 
 export const API_PREFIX = 'api/v1';
+/** Every route that takes JSON takes at most this much (uploads are multipart, capped by MAX_UPLOAD_BYTES). */
+export const JSON_BODY_LIMIT = '64kb';
 
 /** Builds the HTTP API (not yet listening); `extra` modules join the same container (`sieve start` adds the worker). */
 export async function createApi(config: Config, databaseUrl: string, logger: Logger, extra: Type[] = []): Promise<INestApplication> {
-  setUploadCeiling(config.maxUploadBytes);
+  // Temp files of uploads a crashed process was receiving (a live one is far younger).
+  const stale = await sweepStaleUploads(config.uploadTmpDir, Math.max(3_600_000, 2 * config.http.requestTimeoutMs));
+  if (stale > 0) logger.info({ removed: stale, dir: config.uploadTmpDir }, 'removed stale upload temp files');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger }, extra), {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '64kb' });
+  // X-Forwarded-For only counts (for req.ip, hence the per-address rate limit) behind configured proxies.
+  app.set('trust proxy', config.http.trustProxy);
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
   app.useGlobalFilters(new AppErrorFilter(logger));
   app.disable('x-powered-by');
@@ -26,6 +32,20 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   // (Node's 5 s default lets a busy event loop close a socket a client is about to reuse).
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  applyRequestTimeout(server, config.http.requestTimeoutMs);
   return app;
+}
+
+/**
+ * A client gets `ms` to send a whole request, body included; after that Node answers 408
+ * and closes the socket, which cuts off a slow-loris upload (multer then removes its temp
+ * file). Node checks its connections on an interval (30 s by default), so the interval
+ * shrinks with short timeouts to keep the cut-off close to `ms`.
+ */
+export function applyRequestTimeout(server: Server, ms: number): void {
+  server.requestTimeout = ms;
+  // Above keepAliveTimeout when it can be, so an idle kept-alive socket is never taken for a slow request.
+  server.headersTimeout = Math.min(66_000, ms);
+  // Read when the server starts listening (Node 20), so it can still be set here; @types/node lacks it.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(ms / 10)));
 }

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { type CoreOptions, CoreModule } from './core/core.module.js';
+import { HttpLimitsModule } from './core/http/http-limits.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
@@ -17,6 +18,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(core),
+        // First: its guards (rate limits, request shape) run before authentication.
+        HttpLimitsModule,
         AccountsModule,
         ChallengesModule,
         SubmissionsModule,

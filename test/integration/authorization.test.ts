@@ -51,7 +51,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
 
   const request = async (method: string, path: string, token: string | null, call: Call = {}) => {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-    let body: BodyInit | undefined;
+    let body: FormData | string | undefined;
     if (call.file) {
       const form = new FormData();
       form.set('file', new Blob([call.file]), 'file.csv');

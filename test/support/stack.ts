@@ -60,6 +60,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RECONCILE_INTERVAL_MS: '500',
     RECONCILE_GRACE_MS: '1000',
     JOB_BACKOFF_MS: '200',
+    // Tests poll far faster than any client should; a test of the limits sets its own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_UPLOADS_PER_MINUTE: '1000000',
+    UPLOAD_TMP_DIR: join(storageDir, 'upload-tmp'),
     ...(opts.queue === 'postgres' ? {} : { REDIS_URL: TEST_REDIS_URL }),
     ...(s3 ? s3Env(s3) : { STORAGE_DIR: join(storageDir, 'storage') }),
     ...opts.env,

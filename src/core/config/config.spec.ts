@@ -22,6 +22,9 @@ describe('loadConfig', () => {
     [{ WORKER_QUEUES: 'evaluate-cpu,evaluate-tpu' }, ['WORKER_QUEUES']],
     [{ S3_FORCE_PATH_STYLE: 'maybe' }, ['S3_FORCE_PATH_STYLE']],
     [{ S3_BUCKET: 'b', STORAGE_DIR: '/tmp/x' }, ['STORAGE_DIR, S3_BUCKET']],
+    [{ RATE_LIMIT_PER_MINUTE: '-1', RATE_LIMIT_UPLOADS_PER_MINUTE: '2.5' }, ['RATE_LIMIT_PER_MINUTE', 'RATE_LIMIT_UPLOADS_PER_MINUTE']],
+    [{ TRUST_PROXY: 'everyone', REQUEST_TIMEOUT_MS: '0' }, ['TRUST_PROXY', 'REQUEST_TIMEOUT_MS']],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, ['TRUST_PROXY']],
   ])('lists every bad key in %j', (env, keys) => {
     let error: unknown;
     try {
@@ -32,5 +35,24 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems.map((p) => p.split(':')[0])).toEqual(keys);
+  });
+
+  it('has abuse limits on by default, and X-Forwarded-For believed from nobody', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ trustProxy: false, requestTimeoutMs: 300_000, rateLimits: { perToken: 600, perIp: 300, uploads: 10 } });
+    expect(config.uploadTmpDir).toMatch(/sieve-uploads$/);
+  });
+
+  it.each<[string, false | number | string[]]>([
+    ['off', false],
+    ['false', false],
+    ['on', 1],
+    ['true', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['10.0.0.0/8, 192.168.1.7 ,::1', ['10.0.0.0/8', '192.168.1.7', '::1']],
+    ['fd00::/8', ['fd00::/8']],
+  ])('reads TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
   });
 });

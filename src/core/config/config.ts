@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { StorageConfig } from '../storage/create-storage.js';
 
@@ -11,6 +13,39 @@ const optionalString = z
 const bool = z.stringbool({ truthy: ['1', 'true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'] });
 
 const positiveInt = z.coerce.number({ error: 'must be a whole number above 0' }).int('must be a whole number above 0').positive('must be a whole number above 0');
+/** 0 turns the limit off. */
+const perMinute = z.coerce.number({ error: 'must be a whole number of requests per minute (0 turns the limit off)' }).int('must be a whole number of requests per minute (0 turns the limit off)').min(0, 'must be a whole number of requests per minute (0 turns the limit off)');
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const TRUST_PROXY_HELP = 'off, on (one proxy in front), a number of proxies, or a comma-separated list of proxy addresses or subnets (10.0.0.0/8, loopback)';
+
+/**
+ * Which hops of X-Forwarded-For to believe, in Express's terms. Off by default: a client
+ * could otherwise name any address and escape its per-IP limit. `on` means one proxy,
+ * never "trust everything", which would believe the left-most (client-written) address.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): false | number | string[] => {
+    const lower = v.toLowerCase();
+    if (['', 'off', 'false', 'no', '0'].includes(lower)) return false;
+    if (['on', 'true', 'yes'].includes(lower)) return 1;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !PROXY_NAMES.has(e) && !isAddressOrSubnet(e));
+    if (bad.length === 0 && entries.length > 0) return entries;
+    ctx.addIssue({ code: 'custom', message: `must be ${TRUST_PROXY_HELP}${bad.length ? `; not an address or subnet: ${bad.join(', ')}` : ''}` });
+    return z.NEVER;
+  });
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+}
+
 const port = z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int('must be a port number from 0 to 65535').min(0, 'must be a port number from 0 to 65535').max(65535, 'must be a port number from 0 to 65535');
 
 export const QUEUE_NAMES = ['evaluate-cpu', 'evaluate-gpu'] as const;
@@ -51,6 +86,20 @@ const EnvSchema = z.object({
   REGISTRATION: z.enum(['open', 'closed']).default('open'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_UPLOAD_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /** Where uploads are streamed while they are received and checked; each file is removed when its request ends. */
+  UPLOAD_TMP_DIR: optionalString,
+  /** Requests a minute per bearer token (every route but /healthz and /readyz). */
+  RATE_LIMIT_PER_MINUTE: perMinute.default(600),
+  /** Requests a minute per client address for requests without a token. */
+  RATE_LIMIT_IP_PER_MINUTE: perMinute.default(300),
+  /** Uploads a minute per token (or per address without one), on top of the request limit. */
+  RATE_LIMIT_UPLOADS_PER_MINUTE: perMinute.default(10),
+  TRUST_PROXY: trustProxy.default(false),
+  /**
+   * The longest a client may take to send one whole request, body included: a client
+   * that trickles its upload (slow-loris) is cut off with a 408 after this. Node's default.
+   */
+  REQUEST_TIMEOUT_MS: positiveInt.default(300_000),
   WORKER_QUEUES: z
     .string()
     .default('evaluate-cpu')
@@ -95,6 +144,15 @@ export interface Config {
   registration: 'open' | 'closed';
   logLevel: Env['LOG_LEVEL'];
   maxUploadBytes: number;
+  /** Where uploads are streamed to while they are received. */
+  uploadTmpDir: string;
+  http: {
+    /** Express's `trust proxy`: false, a number of hops, or the proxies' addresses/subnets. */
+    trustProxy: false | number | string[];
+    requestTimeoutMs: number;
+    /** Requests a minute; 0 = no limit. */
+    rateLimits: { perToken: number; perIp: number; uploads: number };
+  };
   worker: {
     queues: (typeof QUEUE_NAMES)[number][];
     concurrency: number;
@@ -167,6 +225,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     registration: e.REGISTRATION,
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    uploadTmpDir: resolve(e.UPLOAD_TMP_DIR ?? join(tmpdir(), 'sieve-uploads')),
+    http: {
+      trustProxy: e.TRUST_PROXY,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      rateLimits: { perToken: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_IP_PER_MINUTE, uploads: e.RATE_LIMIT_UPLOADS_PER_MINUTE },
+    },
     worker: {
       queues: e.WORKER_QUEUES,
       concurrency: e.WORKER_CONCURRENCY,

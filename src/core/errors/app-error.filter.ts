@@ -62,6 +62,10 @@ function httpMessage(exception: HttpException): string {
   const field = /^Unexpected file field - (.*)$/.exec(message);
   if (field) return `Unexpected file field "${field[1]}": send the file in the multipart field "file"`;
   if (/ in JSON at position \d+|Unexpected end of JSON input/.test(message)) return `The request body is not valid JSON: ${message}`;
-  if (exception.getStatus() === 413) return `${message}: the upload is larger than this server accepts`;
+  if (exception.getStatus() === 413) {
+    // body-parser's http-error carries the limit it applied (the JSON body limit).
+    const limit = (exception.cause as { limit?: unknown } | undefined)?.limit;
+    return typeof limit === 'number' ? `The request body is larger than ${limit} bytes, the most a JSON body may be` : `${message}: the request is larger than this server accepts`;
+  }
   return message;
 }

@@ -6,7 +6,7 @@ export interface ErrorDetail {
   message: string;
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /**
  * The one error type the application throws on purpose. The filter turns it into
@@ -40,6 +40,12 @@ export class AppError extends Error {
   }
   static tooLarge(message: string): AppError {
     return new AppError(413, 'payload_too_large', message);
+  }
+  static unsupportedMediaType(message: string, details: ErrorDetail[] = []): AppError {
+    return new AppError(415, 'unsupported_media_type', message, details);
+  }
+  static tooManyRequests(message: string, details: ErrorDetail[] = []): AppError {
+    return new AppError(429, 'rate_limited', message, details);
   }
   static unprocessable(code: string, message: string, details: ErrorDetail[] = []): AppError {
     return new AppError(422, code, message, details);

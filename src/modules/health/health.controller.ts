@@ -2,12 +2,15 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
 import { Public } from '../accounts/access.js';
+import { SkipRateLimit } from '../../core/http/rate-limit.guard.js';
 import { QUEUES } from '../../core/queue/jobs.js';
 import { QUEUE_BACKEND, type QueueBackend } from '../../core/queue/queue-backend.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 
+/** Probes poll on their own schedule: never rate limited. */
 @Controller()
 @Public()
+@SkipRateLimit()
 export class HealthController {
   constructor(
     private readonly dataSource: DataSource,

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, UploadedFile } from '@nestjs/common';
+import type { UploadedFile as Upload } from '../../core/http/uploaded-file.js';
+import { UploadRoute } from '../../core/http/upload-route.js';
 import { RequireScope, type Principal } from '../accounts/access.js';
 import { CurrentAccount } from '../accounts/auth.guard.js';
-import { SubmissionsService, type UploadedFile as Upload } from './submissions.service.js';
-import { UPLOAD_LIMITS } from './upload-limits.js';
+import { SubmissionsService } from './submissions.service.js';
 
 @Controller()
 export class SubmissionsController {
@@ -12,7 +12,7 @@ export class SubmissionsController {
   @Post('challenges/:slug/submissions')
   @RequireScope('submit')
   @HttpCode(202)
-  @UseInterceptors(FileInterceptor('file', { limits: UPLOAD_LIMITS }))
+  @UploadRoute('file')
   submit(@CurrentAccount() account: Principal, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined) {
     return this.submissions.submit(account, slug, file);
   }

@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { parseInput } from '../../core/validation/parse-input.js';
 import { AppError } from '../../core/errors/app-error.js';
+import type { UploadedFile } from '../../core/http/uploaded-file.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { isAdmin, type Principal } from '../accounts/access.js';
@@ -26,11 +29,6 @@ const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a sub
 
 /** The phase recorded on dry runs (boards and limits tell them apart by their dry_run flag, not by this name). */
 export const DRY_RUN_PHASE = 'dry-run';
-
-export interface UploadedFile {
-  buffer: Buffer;
-  size: number;
-}
 
 @Injectable()
 export class SubmissionsService {
@@ -67,14 +65,21 @@ export class SubmissionsService {
     if (!file) {
       throw AppError.badRequest('missing_file', 'No file: send the selection as multipart/form-data in the field "file"');
     }
+    // The upload is on disk (streamed there under MAX_UPLOAD_BYTES): the challenge's own cap
+    // comes before a byte of it is read. Validators take a Buffer, so the file is then read
+    // whole; that is bounded by this cap (at most 64 MiB, see spec-parts).
+    if (file.size > spec.limits.maxFileBytes) {
+      throw AppError.tooLarge(`The file is ${file.size} bytes; this challenge accepts at most ${spec.limits.maxFileBytes} bytes`);
+    }
+    const bytes = await readFile(file.path);
     const protocol = protocolFor(spec);
-    const parsed = await protocol.validate(file.buffer, spec, this.data.files(version));
+    const parsed = await protocol.validate(bytes, spec, this.data.files(version));
     const itemCount = protocol.itemCount(parsed);
 
     const id = randomUUID();
-    const kind = fileKind(file.buffer);
+    const kind = fileKind(bytes);
     const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
-    await this.storage.put(fileKey, file.buffer, { contentType: kind.contentType });
+    await this.storage.put(fileKey, createReadStream(file.path), { contentType: kind.contentType });
     try {
       await this.submissions.withSubmitLock(challenge.id, [competitor.id], async (em) => {
         // Again under the lock: another upload may have taken the last slot while this one was validated.
@@ -92,7 +97,7 @@ export class SubmissionsService {
             phase: phase.name,
             fileKey,
             fileBytes: file.size,
-            fileSha256: createHash('sha256').update(file.buffer).digest('hex'),
+            fileSha256: file.sha256,
             itemCount,
           },
           em,
