@@ -10,6 +10,13 @@ describe('loadConfig', () => {
     expect(config.worker.queues).toEqual(['evaluate-cpu']);
   });
 
+  it('caps uploaded bundles by default and allows no s3:// data in them', () => {
+    expect(loadConfig({}).bundles).toEqual({ maxBytes: 512 * 1024 * 1024, maxEntryBytes: 256 * 1024 * 1024, maxEntries: 10_000, hiddenDataBuckets: [] });
+    expect(loadConfig({ HIDDEN_DATA_BUCKETS: ' hidden-a , hidden.b ,' }).bundles.hiddenDataBuckets).toEqual(['hidden-a', 'hidden.b']);
+    // Sieve's own bucket is allowed only when Sieve keeps its files under a prefix of it.
+    expect(loadConfig({ S3_BUCKET: 'shared', S3_PREFIX: 'sieve', HIDDEN_DATA_BUCKETS: 'shared' }).bundles.hiddenDataBuckets).toEqual(['shared']);
+  });
+
   it('selects S3 storage when S3_BUCKET is set', () => {
     const config = loadConfig({ S3_BUCKET: 'b', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.storage).toMatchObject({ kind: 's3', bucket: 'b', forcePathStyle: true });
@@ -22,6 +29,8 @@ describe('loadConfig', () => {
     [{ WORKER_QUEUES: 'evaluate-cpu,evaluate-tpu' }, ['WORKER_QUEUES']],
     [{ S3_FORCE_PATH_STYLE: 'maybe' }, ['S3_FORCE_PATH_STYLE']],
     [{ S3_BUCKET: 'b', STORAGE_DIR: '/tmp/x' }, ['STORAGE_DIR, S3_BUCKET']],
+    [{ HIDDEN_DATA_BUCKETS: 'ok-bucket,Not_A_Bucket', MAX_BUNDLE_BYTES: '0' }, ['MAX_BUNDLE_BYTES', 'HIDDEN_DATA_BUCKETS']],
+    [{ S3_BUCKET: 'sieve-files', HIDDEN_DATA_BUCKETS: 'hidden,sieve-files' }, ['HIDDEN_DATA_BUCKETS']],
   ])('lists every bad key in %j', (env, keys) => {
     let error: unknown;
     try {
