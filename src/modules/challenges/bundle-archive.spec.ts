@@ -313,6 +313,13 @@ describe('extractBundle: hostile archives', () => {
     expect((await refusal(await save(truncated, 't.tgz'))).message).toMatch(/damaged or truncated/);
   });
 
+  it('refuses a tar.gz cut off in the middle of a file (the gzip stream ends early)', async () => {
+    const random = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251));
+    const whole = zlib.gzipSync(tarBytes([{ path: 'a.csv', data: random }, { path: 'b.csv', data: 'x' }]));
+    const e = await refusal(await save(whole.subarray(0, Math.floor(whole.length / 2)), 'cut.tgz'));
+    expect(e.message).toMatch(/damaged or truncated/);
+  });
+
   it('refuses a damaged zip (bad CRC)', async () => {
     const archive = await zipFile([{ name: 'a.csv', data: 'hello, world' }]);
     const zip = await readFile(archive);

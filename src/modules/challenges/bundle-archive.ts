@@ -449,9 +449,13 @@ class TarArchive implements Archive {
     let failure: unknown;
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
+    // The entry whose data is being read: a failure elsewhere (the input stream, the parser)
+    // ends it, or its reader would wait for data that never comes.
+    let reading: ReadEntry | undefined;
     const fail = (e: unknown) => {
       failure ??= e;
       stop();
+      reading?.destroy();
     };
     const parser = new Parser({ strict: true, maxMetaEntrySize: TAR_MAX_META_BYTES, brotli: false, zstd: false });
     let chain: Promise<void> = Promise.resolve();
@@ -461,11 +465,14 @@ class TarArchive implements Archive {
           entry.resume();
           return;
         }
+        reading = entry;
         try {
           await work();
         } catch (e) {
           entry.resume();
           fail(e);
+        } finally {
+          reading = undefined;
         }
       });
     };
