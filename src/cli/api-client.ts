@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { z } from 'zod';
 
 export class CliError extends Error {
   constructor(
@@ -60,6 +61,42 @@ export interface LeaderboardView {
   }[];
 }
 
+export const TOKEN_SCOPES = ['read', 'submit', 'organize', 'admin'] as const;
+
+// The server's answers are checked like any input: a changed or foreign server gets a clear
+// message instead of "undefined" in the output. Unknown fields are allowed (the API grows).
+const nullableDate = z.string().nullable().optional();
+
+const MeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  token: z.object({ id: z.string(), name: z.string().nullable().optional(), scopes: z.array(z.string()), expiresAt: nullableDate }).optional(),
+});
+export type MeView = z.infer<typeof MeSchema>;
+
+const TokenSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  scopes: z.array(z.string()),
+  createdAt: nullableDate,
+  expiresAt: nullableDate,
+  lastUsedAt: nullableDate,
+  revokedAt: nullableDate,
+});
+export type TokenView = z.infer<typeof TokenSchema>;
+
+const CreatedTokenSchema = z.object({ id: z.string(), name: z.string().nullable(), scopes: z.array(z.string()), expiresAt: nullableDate, token: z.string().min(1) });
+export type CreatedTokenView = z.infer<typeof CreatedTokenSchema>;
+
+const ChallengeSchema = z.looseObject({
+  slug: z.string(),
+  title: z.string(),
+  rules: z.string().nullable().optional(),
+  license: z.unknown().optional(),
+});
+export type ChallengeView = z.infer<typeof ChallengeSchema>;
+
 /** A small client of the HTTP API for the CLI. */
 export class ApiClient {
   constructor(
@@ -78,9 +115,47 @@ export class ApiClient {
     }
     const body = (await res.json().catch(() => null)) as { error?: { message: string; details?: { line?: number; message: string }[] } } | null;
     if (!res.ok) {
-      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${formatDetails(body?.error?.details)}`, res.status === 401 || res.status === 403 ? 4 : 1);
+      // A 401 is a missing, invalid, expired or revoked token: say how to give one.
+      const hint = res.status === 401 ? '\n  (log in with "sieve login", or pass --token or set SIEVE_TOKEN)' : '';
+      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${formatDetails(body?.error?.details)}${hint}`, res.status === 401 || res.status === 403 ? 4 : 1);
     }
     return body as T;
+  }
+
+  /** Parses an answer with `schema`; a mismatch says which route answered what. */
+  private async requestParsed<S extends z.ZodType>(schema: S, path: string, init: RequestInit = {}): Promise<z.infer<S>> {
+    const body = await this.request<unknown>(path, init);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+      throw new CliError(`unexpected answer from ${this.baseUrl} to ${init.method ?? 'GET'} /api/v1${path} (${where}); is this a Sieve server of the same version?`);
+    }
+    return parsed.data;
+  }
+
+  /** Who the token belongs to; a 401 (exit code 4) when it is invalid, expired or revoked. */
+  me(): Promise<MeView> {
+    return this.requestParsed(MeSchema, '/accounts/me');
+  }
+
+  challenge(slug: string): Promise<ChallengeView> {
+    return this.requestParsed(ChallengeSchema, `/challenges/${encodeURIComponent(slug)}`);
+  }
+
+  async join(slug: string): Promise<void> {
+    await this.request(`/challenges/${encodeURIComponent(slug)}/join`, json('POST', { acceptRules: true }));
+  }
+
+  tokens(): Promise<TokenView[]> {
+    return this.requestParsed(z.array(TokenSchema), '/tokens');
+  }
+
+  createToken(body: { name: string; scopes: string[]; expiresInDays?: number }): Promise<CreatedTokenView> {
+    return this.requestParsed(CreatedTokenSchema, '/tokens', json('POST', body));
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.request(`/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
   async submit(slug: string, file: string): Promise<{ id: string; status: string }> {
@@ -112,6 +187,10 @@ export class ApiClient {
       delay = Math.min(delay * 1.5, 2000);
     }
   }
+}
+
+function json(method: string, body: unknown): RequestInit {
+  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 function contentType(file: string): string {

@@ -17,7 +17,8 @@ import { ROLES, type Role } from '../modules/accounts/account.entity.js';
 import { AccountsService } from '../modules/accounts/accounts.service.js';
 import { BundleError } from '../modules/challenges/challenge-bundle.loader.js';
 import { CliModule } from './cli.module.js';
-import { ApiClient, CliError, formatDetails, formatMetrics } from './api-client.js';
+import { registerAccountCommands, clientFor, clientOptions } from './account-commands.js';
+import { CliError, formatDetails, formatMetrics } from './api-client.js';
 import { publishAll } from './publish.js';
 
 interface Env {
@@ -219,19 +220,14 @@ program
   });
 
 // Client commands: talk to a running server over HTTP.
-const clientOptions = (cmd: Command) =>
-  cmd
-    .option('--url <url>', 'server URL (env SIEVE_URL)', process.env.SIEVE_URL ?? 'http://127.0.0.1:3000')
-    .option('--token <token>', 'bearer token (default: env SIEVE_TOKEN)');
-
-const clientFor = (opts: { url: string; token?: string }) => new ApiClient(opts.url, opts.token ?? process.env.SIEVE_TOKEN);
+registerAccountCommands(program);
 
 clientOptions(program.command('submit <challenge> <file>'))
   .description('upload a submission file; with --wait, follow it until it is scored or failed')
   .option('--wait', 'wait for the score and print it with the rank')
   .option('--json', 'print JSON')
-  .action(async (slug: string, file: string, opts: { url: string; token?: string; wait?: boolean; json?: boolean }) => {
-    const client = clientFor(opts);
+  .action(async (slug: string, file: string, opts: { url?: string; token?: string; wait?: boolean; json?: boolean }) => {
+    const client = await clientFor(opts);
     const created = await client.submit(slug, file);
     if (!opts.wait) {
       process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `submitted ${created.id} (${created.status})\n`);
@@ -254,15 +250,15 @@ clientOptions(program.command('submit <challenge> <file>'))
 
 clientOptions(program.command('status <submissionId>'))
   .description('show a submission')
-  .action(async (id: string, opts: { url: string; token?: string }) => {
-    process.stdout.write(`${JSON.stringify(await clientFor(opts).submission(id), null, 2)}\n`);
+  .action(async (id: string, opts: { url?: string; token?: string }) => {
+    process.stdout.write(`${JSON.stringify(await (await clientFor(opts)).submission(id), null, 2)}\n`);
   });
 
 clientOptions(program.command('leaderboard <challenge>'))
   .description('print a challenge leaderboard')
   .option('--json', 'print JSON')
-  .action(async (slug: string, opts: { url: string; token?: string; json?: boolean }) => {
-    const board = await clientFor(opts).leaderboard(slug);
+  .action(async (slug: string, opts: { url?: string; token?: string; json?: boolean }) => {
+    const board = await (await clientFor(opts)).leaderboard(slug);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(board, null, 2)}\n`);
       return;

@@ -10,6 +10,13 @@ describe('loadConfig', () => {
     expect(config.worker.queues).toEqual(['evaluate-cpu']);
   });
 
+  it('caps uploaded bundles by default and allows no s3:// data in them', () => {
+    expect(loadConfig({}).bundles).toEqual({ maxBytes: 512 * 1024 * 1024, maxEntryBytes: 256 * 1024 * 1024, maxEntries: 10_000, hiddenDataBuckets: [] });
+    expect(loadConfig({ HIDDEN_DATA_BUCKETS: ' hidden-a , hidden.b ,' }).bundles.hiddenDataBuckets).toEqual(['hidden-a', 'hidden.b']);
+    // Sieve's own bucket is allowed only when Sieve keeps its files under a prefix of it.
+    expect(loadConfig({ S3_BUCKET: 'shared', S3_PREFIX: 'sieve', HIDDEN_DATA_BUCKETS: 'shared' }).bundles.hiddenDataBuckets).toEqual(['shared']);
+  });
+
   it('selects S3 storage when S3_BUCKET is set', () => {
     const config = loadConfig({ S3_BUCKET: 'b', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.storage).toMatchObject({ kind: 's3', bucket: 'b', forcePathStyle: true });
@@ -25,6 +32,8 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1', RATE_LIMIT_UPLOADS_PER_MINUTE: '2.5' }, ['RATE_LIMIT_PER_MINUTE', 'RATE_LIMIT_UPLOADS_PER_MINUTE']],
     [{ TRUST_PROXY: 'everyone', REQUEST_TIMEOUT_MS: '0' }, ['TRUST_PROXY', 'REQUEST_TIMEOUT_MS']],
     [{ TRUST_PROXY: '10.0.0.0/33' }, ['TRUST_PROXY']],
+    [{ HIDDEN_DATA_BUCKETS: 'ok-bucket,Not_A_Bucket', MAX_BUNDLE_BYTES: '0' }, ['MAX_BUNDLE_BYTES', 'HIDDEN_DATA_BUCKETS']],
+    [{ S3_BUCKET: 'sieve-files', HIDDEN_DATA_BUCKETS: 'hidden,sieve-files' }, ['HIDDEN_DATA_BUCKETS']],
   ])('lists every bad key in %j', (env, keys) => {
     let error: unknown;
     try {

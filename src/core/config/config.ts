@@ -48,6 +48,9 @@ function isAddressOrSubnet(entry: string): boolean {
 
 const port = z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int('must be a port number from 0 to 65535').min(0, 'must be a port number from 0 to 65535').max(65535, 'must be a port number from 0 to 65535');
 
+/** The S3 bucket naming rule (as S3Storage checks it in s3:// URIs). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 export const QUEUE_NAMES = ['evaluate-cpu', 'evaluate-gpu'] as const;
 
 /** Every environment variable Sieve reads, in one place. */
@@ -123,6 +126,19 @@ const EnvSchema = z.object({
   WORKER_HEARTBEAT_MS: positiveInt.default(10_000),
   /** A worker not seen for this long is gone: its queues' submissions say they are waiting for one. */
   WORKER_STALE_MS: positiveInt.default(60_000),
+  /** Organizer bundle uploads (zip, tar, tar.gz): caps on what one archive may extract to. */
+  MAX_BUNDLE_BYTES: positiveInt.default(512 * 1024 * 1024),
+  MAX_BUNDLE_ENTRY_BYTES: positiveInt.default(256 * 1024 * 1024),
+  MAX_BUNDLE_ENTRIES: positiveInt.default(10_000),
+  /**
+   * Buckets an uploaded bundle may name in s3:// data references (hidden test sets kept
+   * out of the archive). Empty: uploaded bundles may not use s3:// at all.
+   */
+  HIDDEN_DATA_BUCKETS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(BUCKET_NAME, 'comma-separated S3 bucket names (lowercase letters, digits, . and -, 3 to 63 characters)'))),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -169,6 +185,16 @@ export interface Config {
     /** A worker unseen for longer is considered gone. */
     staleMs: number;
   };
+  /** Bundles organizers upload through the API (not the repository's own challenges/). */
+  bundles: {
+    /** Bytes an archive may extract to, all entries together (counted as written). */
+    maxBytes: number;
+    maxEntryBytes: number;
+    /** Entries (files and folders) an archive may hold. */
+    maxEntries: number;
+    /** Buckets s3:// data references may point into; never Sieve's own storage. */
+    hiddenDataBuckets: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -196,6 +222,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!e.S3_BUCKET && (e.S3_ENDPOINT || e.S3_ACCESS_KEY_ID)) {
     throw new ConfigError(['S3_BUCKET: required when S3_ENDPOINT or S3_ACCESS_KEY_ID is set']);
+  }
+  if (e.S3_BUCKET && !e.S3_PREFIX && e.HIDDEN_DATA_BUCKETS.includes(e.S3_BUCKET)) {
+    // The whole bucket is Sieve's storage (submissions, other challenges' data): an
+    // organizer's bundle could then read any of it.
+    throw new ConfigError([
+      `HIDDEN_DATA_BUCKETS: "${e.S3_BUCKET}" is Sieve's own storage bucket (S3_BUCKET, no S3_PREFIX); keep hidden data in another bucket, or set S3_PREFIX so that Sieve's files live under it`,
+    ]);
   }
   const home = resolve(e.SIEVE_HOME);
   const storage: StorageConfig = e.S3_BUCKET
@@ -243,6 +276,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       reconcileGraceMs: e.RECONCILE_GRACE_MS,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       staleMs: e.WORKER_STALE_MS,
+    },
+    bundles: {
+      maxBytes: e.MAX_BUNDLE_BYTES,
+      maxEntryBytes: e.MAX_BUNDLE_ENTRY_BYTES,
+      maxEntries: e.MAX_BUNDLE_ENTRIES,
+      hiddenDataBuckets: e.HIDDEN_DATA_BUCKETS,
     },
   };
 }

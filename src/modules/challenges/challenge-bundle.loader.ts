@@ -42,7 +42,7 @@ export async function findBundles(root: string): Promise<string[]> {
 }
 
 /** Reads challenge.yaml of a bundle folder and checks it against the schema and the folder name. */
-async function readSpec(dir: string): Promise<ChallengeSpec> {
+export async function readSpec(dir: string): Promise<ChallengeSpec> {
   const name = basename(dir);
   const text = await readFile(join(dir, 'challenge.yaml'), 'utf8').catch((e: Error) => {
     throw new BundleError(name, [`challenge.yaml: cannot be read (${e.message})`]);
