@@ -104,6 +104,7 @@ program
         'Try it:',
         `  export SIEVE_URL=${url}${token ? ` SIEVE_TOKEN=${token}` : ''}`,
         `  curl -s $SIEVE_URL/api/v1/challenges`,
+        `  curl -s -H "Authorization: Bearer $SIEVE_TOKEN" -H "Content-Type: application/json" -d '{"acceptRules": true}' $SIEVE_URL/api/v1/challenges/${example}/join`,
         `  curl -s -H "Authorization: Bearer $SIEVE_TOKEN" -F file=@challenges/${example}/baselines/random.csv $SIEVE_URL/api/v1/challenges/${example}/submissions`,
         `  npx sieve submit ${example} challenges/${example}/baselines/random.csv --wait`,
         `  npx sieve leaderboard ${example}`,

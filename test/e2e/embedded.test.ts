@@ -30,6 +30,13 @@ describe('the embedded default', () => {
     const list = (await (await fetch(`${url}/api/v1/challenges`)).json()) as { slug: string }[];
     expect(list.map((c) => c.slug)).toEqual(['digits-selection', 'fashion-acquisition', 'fashion-cleaning', 'fashion-cnn-dataset', 'fashion-concepts', 'fashion-dataset', 'fashion-selection']);
 
+    expect(sieve.output()).toContain('/api/v1/challenges/digits-selection/join');
+    const joined = await fetch(`${url}/api/v1/challenges/digits-selection/join`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ acceptRules: true }),
+    });
+    expect(joined.status).toBe(201);
     const form = new FormData();
     form.set('file', new Blob([await readFile('challenges/digits-selection/baselines/random.csv')]), 'random.csv');
     const res = await fetch(`${url}/api/v1/challenges/digits-selection/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });

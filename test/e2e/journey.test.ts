@@ -56,6 +56,12 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
   it('goes from upload to a ranked score', async () => {
     const account = (await (await fetch(`${url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'e2e-runner' }) })).json()) as { token: string; role: string };
     expect(account.role).toBe('participant');
+    const joined = await fetch(`${url}/api/v1/challenges/fashion-selection/join`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${account.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ acceptRules: true }),
+    });
+    expect(joined.status).toBe(201);
     const form = new FormData();
     form.set('file', new Blob([await readFile('challenges/fashion-selection/baselines/balanced.csv')]), 'balanced.csv');
     const accepted = await fetch(`${url}/api/v1/challenges/fashion-selection/submissions`, { method: 'POST', headers: { authorization: `Bearer ${account.token}` }, body: form });
@@ -77,6 +83,8 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
     expect(created.code).toBe(0);
     const token = /token \(shown once\): (\S+)/.exec(created.stdout)?.[1];
     expect(token).toBeDefined();
+    const joined = await run(['bin/sieve.js', 'join', 'digits-selection', '--accept-rules', '--url', url, '--token', token!], env);
+    expect(joined.code).toBe(0);
     const submitted = await run(['bin/sieve.js', 'submit', 'digits-selection', 'challenges/digits-selection/baselines/balanced.csv', '--wait', '--url', url, '--token', token!], env, 90_000);
     expect(submitted.stderr).not.toContain('Error');
     expect(submitted.code).toBe(0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
-import { copyChallenge } from '../support/bundles.js';
+import { copyChallenge, packChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { routesOf } from '../support/routes.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -24,6 +24,8 @@ interface Call {
   path?: string;
   body?: unknown;
   file?: Buffer;
+  /** The multipart field of `file`. */
+  field?: string;
 }
 
 interface Row {
@@ -54,7 +56,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
     let body: FormData | string | undefined;
     if (call.file) {
       const form = new FormData();
-      form.set('file', new Blob([call.file]), 'file.csv');
+      form.set(call.field ?? 'file', new Blob([call.file]), call.field === 'bundle' ? 'bundle.tar.gz' : 'file.csv');
       body = form;
     } else if (call.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -129,6 +131,22 @@ describe('authorization matrix: every route × every kind of caller', () => {
       },
     },
     'GET /api/v1/challenges': { expect: [200, 200, 200, 200, 200, 200] },
+    'POST /api/v1/challenges': {
+      // Any organizer-role account may create a challenge (it becomes its owner); participants may not.
+      expect: [401, 403, 403, 201, 201, 201],
+      audit: 'challenge.create',
+      call: async () => {
+        const slug = unique('uploaded');
+        await copyChallenge(dir, 'digits-selection', slug);
+        return { file: await packChallenge(dir, slug), field: 'bundle' };
+      },
+    },
+    'POST /api/v1/challenges/:slug/versions': {
+      // The same bundle again: checked, and unchanged.
+      expect: [401, 403, 403, 403, 201, 201],
+      audit: 'challenge.version',
+      call: async () => ({ file: await packChallenge(dir, 'alpha'), field: 'bundle' }),
+    },
     'GET /api/v1/challenges/:slug': { expect: [200, 200, 200, 200, 200, 200] },
     'POST /api/v1/challenges/:slug/join': {
       // Joining again is a 200; an organizer of another challenge may compete here; organizers and admins may not compete in what they run.

@@ -11,3 +11,11 @@ export async function copyChallenge(dir: string, from: string, slug: string, edi
   await writeFile(path, edit((await readFile(path, 'utf8')).replace(/^slug: .*$/m, `slug: ${slug}`)));
   return path;
 }
+
+/** A challenge folder under `dir` packed as `<slug>.tar.gz` the way an organizer uploads it (the folder itself inside). */
+export async function packChallenge(dir: string, slug: string): Promise<Buffer> {
+  const { create } = await import('tar');
+  const file = join(dir, `${slug}.tar.gz`);
+  await create({ gzip: true, file, cwd: dir, portable: true }, [slug]);
+  return readFile(file);
+}

@@ -91,5 +91,5 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (/^(DATABASE_URL|REDIS_URL|S3_|STORAGE_DIR|SIEVE_|QUEUE_PREFIX|PORT|HOST|CHALLENGES_DIR|EMBEDDED_PG_PORT|NODE_OPTIONS)/.test(key)) delete env[key];
   }
   // The journeys poll status pages in tight loops; the limits themselves are tested in test/integration/abuse.test.ts.
-  return { ...env, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_IP_PER_MINUTE: '1000000', RATE_LIMIT_UPLOADS_PER_MINUTE: '1000000', ...extra };
+  return { ...env, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_IP_PER_MINUTE: '1000000', RATE_LIMIT_UPLOADS_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', ...extra };
 }

@@ -64,6 +64,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_IP_PER_MINUTE: '1000000',
     RATE_LIMIT_UPLOADS_PER_MINUTE: '1000000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
     UPLOAD_TMP_DIR: join(storageDir, 'upload-tmp'),
     ...(opts.queue === 'postgres' ? {} : { REDIS_URL: TEST_REDIS_URL }),
     ...(s3 ? s3Env(s3) : { STORAGE_DIR: join(storageDir, 'storage') }),

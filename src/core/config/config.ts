@@ -97,6 +97,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: perMinute.default(300),
   /** Uploads a minute per token (or per address without one), on top of the request limit. */
   RATE_LIMIT_UPLOADS_PER_MINUTE: perMinute.default(10),
+  /** Tokens an address may have checked a minute that this process has not seen valid (each costs a scrypt). */
+  RATE_LIMIT_AUTH_PER_MINUTE: perMinute.default(30),
   TRUST_PROXY: trustProxy.default(false),
   /**
    * The longest a client may take to send one whole request, body included: a client
@@ -167,7 +169,7 @@ export interface Config {
     trustProxy: false | number | string[];
     requestTimeoutMs: number;
     /** Requests a minute; 0 = no limit. */
-    rateLimits: { perToken: number; perIp: number; uploads: number };
+    rateLimits: { perToken: number; perIp: number; uploads: number; authChecks: number };
   };
   worker: {
     queues: (typeof QUEUE_NAMES)[number][];
@@ -262,7 +264,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     http: {
       trustProxy: e.TRUST_PROXY,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-      rateLimits: { perToken: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_IP_PER_MINUTE, uploads: e.RATE_LIMIT_UPLOADS_PER_MINUTE },
+      rateLimits: { perToken: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_IP_PER_MINUTE, uploads: e.RATE_LIMIT_UPLOADS_PER_MINUTE, authChecks: e.RATE_LIMIT_AUTH_PER_MINUTE },
     },
     worker: {
       queues: e.WORKER_QUEUES,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CONFIG, type Config } from '../config/config.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
@@ -17,7 +17,9 @@ class RateLimitStoreCloser implements OnApplicationShutdown {
  * The API's abuse limits, as global guards in this order: rate limits first (the
  * cheapest refusal, before anything is parsed or looked up), then the body's content
  * type and announced size. Upload routes add their own interceptor (UploadRoute).
+ * Global: authentication also spends from the store (token checks per address).
  */
+@Global()
 @Module({
   providers: [
     {
@@ -29,5 +31,6 @@ class RateLimitStoreCloser implements OnApplicationShutdown {
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: RequestShapeGuard },
   ],
+  exports: [RATE_LIMIT_STORE],
 })
 export class HttpLimitsModule {}

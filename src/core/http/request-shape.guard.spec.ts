@@ -1,7 +1,7 @@
 import { checkRequestShape, MULTIPART_OVERHEAD_BYTES } from './request-shape.guard.js';
 
 describe('checkRequestShape', () => {
-  const upload = { field: 'file' };
+  const upload = { field: 'file', ceiling: 'upload' as const };
   const ceiling = 1000;
 
   it.each<[string, Record<string, string>, boolean, number | null, RegExp | null]>([

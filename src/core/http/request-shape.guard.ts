@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import { CONFIG, type Config } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
-import { type UploadRouteOptions, uploadRouteOf } from './upload-route.metadata.js';
+import { ceilingOf, type UploadRouteOptions, uploadRouteOf } from './upload-route.metadata.js';
 
 /** Room for the multipart framing around the file (boundaries, part headers, a few small fields). */
 export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -48,7 +48,8 @@ export class RequestShapeGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const problem = checkRequestShape(context.switchToHttp().getRequest<Request>().headers, uploadRouteOf(this.reflector, context), this.config.maxUploadBytes);
+    const upload = uploadRouteOf(this.reflector, context);
+    const problem = checkRequestShape(context.switchToHttp().getRequest<Request>().headers, upload, upload ? ceilingOf(this.config, upload) : this.config.maxUploadBytes);
     if (problem) throw problem;
     return true;
   }

@@ -6,6 +6,13 @@ export const UPLOAD_ROUTE = 'sieve:upload-route';
 export interface UploadRouteOptions {
   /** The multipart field that carries the file. */
   field: string;
+  /** Which ceiling applies: MAX_UPLOAD_BYTES (submissions) or MAX_BUNDLE_BYTES (an organizer's challenge bundle). */
+  ceiling: 'upload' | 'bundle';
+}
+
+/** The most bytes the route's file may have. */
+export function ceilingOf(config: { maxUploadBytes: number; bundles: { maxBytes: number } }, route: UploadRouteOptions): number {
+  return route.ceiling === 'bundle' ? config.bundles.maxBytes : config.maxUploadBytes;
 }
 
 /** The route's @UploadRoute() options; undefined on a JSON route. */

@@ -5,7 +5,7 @@ import multer from 'multer';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { CONFIG, type Config } from '../config/config.js';
 import { MULTIPART_LIMITS, uploadError } from './upload-errors.js';
-import { uploadRouteOf } from './upload-route.metadata.js';
+import { ceilingOf, type UploadRouteOptions, uploadRouteOf } from './upload-route.metadata.js';
 import { removeQuietly, TempFileStorage } from './temp-file.storage.js';
 
 /**
@@ -15,13 +15,16 @@ import { removeQuietly, TempFileStorage } from './temp-file.storage.js';
  */
 @Injectable()
 export class UploadInterceptor implements NestInterceptor {
-  private readonly storage: TempFileStorage;
+  private readonly storages: Record<UploadRouteOptions['ceiling'], TempFileStorage>;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(CONFIG) private readonly config: Config,
   ) {
-    this.storage = new TempFileStorage(config.uploadTmpDir, config.maxUploadBytes);
+    this.storages = {
+      upload: new TempFileStorage(config.uploadTmpDir, config.maxUploadBytes),
+      bundle: new TempFileStorage(config.uploadTmpDir, config.bundles.maxBytes),
+    };
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -30,10 +33,10 @@ export class UploadInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     try {
-      await this.receive(req, http.getResponse<Response>(), route.field);
+      await this.receive(req, http.getResponse<Response>(), route);
     } catch (err) {
       await removeQuietly(req.file?.path);
-      throw uploadError(err, route.field, this.config.maxUploadBytes);
+      throw uploadError(err, route.field, ceilingOf(this.config, route));
     }
     // Removed before the response goes out, so a client that reads it finds nothing left.
     return from(
@@ -47,8 +50,8 @@ export class UploadInterceptor implements NestInterceptor {
     );
   }
 
-  private receive(req: Request, res: Response, field: string): Promise<void> {
-    const parse = multer({ storage: this.storage, limits: { ...MULTIPART_LIMITS, fileSize: this.config.maxUploadBytes } }).single(field);
+  private receive(req: Request, res: Response, route: UploadRouteOptions): Promise<void> {
+    const parse = multer({ storage: this.storages[route.ceiling], limits: { ...MULTIPART_LIMITS, fileSize: ceilingOf(this.config, route) } }).single(route.field);
     return new Promise((resolve, reject) => parse(req, res, (err: unknown) => (err ? reject(err) : resolve())));
   }
 }

@@ -157,6 +157,12 @@ export class AccountsService {
     return { before, after: { ...before, role } };
   }
 
+  /** Whether this process has already checked this bearer token's secret (then no scrypt runs for it). */
+  knows(authorization: string): boolean {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    return token !== undefined && this.verified.has(fingerprint(token));
+  }
+
   /**
    * The caller behind an Authorization header. Refused: no header, a malformed one, an
    * unknown token, a wrong secret, a revoked or an expired token; each says what to do.

@@ -1,7 +1,10 @@
-import { type CanActivate, type ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
+import { clientOf } from '../../core/http/client-key.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../../core/http/rate-limit.store.js';
 import { ACCESS_RULE, type AccessRule, type Principal } from './access.js';
 import { AccountsService } from './accounts.service.js';
 
@@ -17,6 +20,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly accounts: AccountsService,
     private readonly reflector: Reflector,
+    @Inject(CONFIG) private readonly config: Config,
+    @Optional() @Inject(RATE_LIMIT_STORE) private readonly limits?: RateLimitStore,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,6 +30,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     if (!rule) throw new Error(`route ${request.method} ${request.route?.path ?? request.path} declares no access rule`);
     const header = request.headers.authorization;
+    if (header !== undefined && !this.accounts.knows(header)) await this.limitTokenChecks(request, context.switchToHttp().getResponse<Response>());
     if (rule.kind === 'public') {
       if (header !== undefined) request.principal = await this.accounts.authenticate(header);
       return true;
@@ -35,6 +41,25 @@ export class AuthGuard implements CanActivate {
     }
     request.principal = principal;
     return true;
+  }
+
+  /**
+   * Tokens this process has not seen valid cost a scrypt each, and each looks like a new
+   * client to the per-token rate limit: an address may have only so many checked a
+   * minute, so made-up tokens neither guess nor burn CPU at will.
+   */
+  private async limitTokenChecks(request: Request, response: Response): Promise<void> {
+    const limit = this.config.http.rateLimits.authChecks;
+    if (!this.limits || limit === 0) return;
+    const address = clientOf(undefined, request.ip ?? request.socket.remoteAddress);
+    const decision = await this.limits.hit(`auth:${address.id}`, { limit, periodMs: 60_000 }).catch(() => null);
+    if (decision && !decision.allowed) {
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      response.setHeader('Retry-After', String(seconds));
+      throw AppError.tooManyRequests(`Too many token checks from this address: at most ${limit} a minute; retry in ${seconds} s`, [
+        { field: 'rateLimit.auth', message: `${limit} new tokens checked a minute per address` },
+      ]);
+    }
   }
 }
 

@@ -30,6 +30,15 @@ const JoinSchema = z.strictObject({
 /** Where an uploaded bundle's baseline is kept, among the version's data keys (never listed as a data file). */
 export const BASELINE_ROLE = 'baseline';
 
+export interface PublishOptions {
+  /** Uploaded through the API by this account: a new challenge starts as its draft. */
+  owner?: string;
+  /** Checks the existing challenge (or its absence: null) under the slug lock, before anything is written. */
+  expect?: (challenge: Challenge | null) => void;
+  /** The baseline its dry runs submit, kept with the version's data (never served). */
+  baseline?: { bytes: Buffer; extension: string };
+}
+
 export type PublishOutcome = 'created' | 'new_version' | 'updated' | 'unchanged';
 
 export interface PublishResult {
@@ -56,11 +65,11 @@ export class ChallengesService {
    * Inserts or updates a challenge from a checked bundle. A change to what decides a score
    * (data, labels, model, metric) needs a higher version; anything else updates in place.
    */
-  async publish(bundle: LoadedBundle, opts: { owner?: string; existing?: (challenge: Challenge, em: EntityManager) => Promise<void> } = {}): Promise<PublishResult> {
+  async publish(bundle: LoadedBundle, opts: PublishOptions = {}): Promise<PublishResult> {
     const { spec } = bundle;
     return this.challenges.withSlugLock(spec.slug, async (em) => {
       const challenge = await em.findOneBy(Challenge, { slug: spec.slug });
-      if (challenge && opts.existing) await opts.existing(challenge, em);
+      opts.expect?.(challenge);
       const current = challenge ? await em.findOneBy(ChallengeVersion, { challengeId: challenge.id, version: challenge.currentVersion }) : null;
       if (!challenge || !current) {
         // Uploaded through the API, a challenge starts as a draft owned by its uploader.
@@ -68,7 +77,7 @@ export class ChallengesService {
         const created =
           challenge ?? (await em.save(em.create(Challenge, { slug: spec.slug, title: spec.title, protocol: spec.protocol, currentVersion: spec.version, status })));
         if (opts.owner) await this.challenges.addOrganizer(created.id, opts.owner, 'owner', em);
-        await this.insertVersion(em, created, bundle);
+        await this.insertVersion(em, created, bundle, opts.baseline);
         return { slug: spec.slug, version: spec.version, outcome: 'created' };
       }
       if (spec.version < current.version) {
@@ -92,19 +101,23 @@ export class ChallengesService {
         await em.update(Challenge, { id: challenge.id }, { title: spec.title });
         return { slug: spec.slug, version: spec.version, outcome: 'updated' };
       }
-      await this.insertVersion(em, challenge, bundle);
+      await this.insertVersion(em, challenge, bundle, opts.baseline);
       await em.update(Challenge, { id: challenge.id }, { title: spec.title, currentVersion: spec.version });
       return { slug: spec.slug, version: spec.version, outcome: 'new_version' };
     });
   }
 
-  private async insertVersion(em: EntityManager, challenge: Challenge, bundle: LoadedBundle): Promise<void> {
+  private async insertVersion(em: EntityManager, challenge: Challenge, bundle: LoadedBundle, baseline?: PublishOptions['baseline']): Promise<void> {
     const { spec } = bundle;
     const prefix = `challenges/${spec.slug}/v${spec.version}-${bundle.contentHash.slice(0, 12)}`;
     const dataKeys: ChallengeDataKeys = {};
     for (const { file, bytes } of bundle.files) {
       dataKeys[file.role] = `${prefix}/${file.role}${dataExtension(file.ref)}`;
       await this.storage.put(dataKeys[file.role], bytes);
+    }
+    if (baseline) {
+      dataKeys[BASELINE_ROLE] = `${prefix}/${BASELINE_ROLE}${baseline.extension}`;
+      await this.storage.put(dataKeys[BASELINE_ROLE], baseline.bytes);
     }
     await em.insert(ChallengeVersion, {
       challengeId: challenge.id,
@@ -211,7 +224,10 @@ export class ChallengesService {
    */
   async join(slug: string, principal: Principal, body: unknown) {
     parseInput(JoinSchema, body);
-    const { challenge, version } = await this.access(slug, principal);
+    const { challenge, version, organizer } = await this.access(slug, principal);
+    if (organizer) {
+      throw AppError.conflict('organizer_cannot_join', `You ${organizer === 'admin' ? 'administer this server' : 'organize this challenge'}, so you cannot compete in "${slug}"; join with a participant account`);
+    }
     if (challenge.status === 'draft') throw AppError.conflict('challenge_draft', `Challenge "${slug}" is a draft; participants can join once its organizers open it`);
     const { participant, created } = await this.challenges.join(challenge.id, principal.id, version.version);
     return { created, body: { challenge: slug, joinedAt: participant.joinedAt, rulesVersion: participant.rulesVersion, teamId: participant.teamId } };

@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UploadedFile } from '@nestjs/common';
+import type { UploadedFile as Upload } from '../../core/http/uploaded-file.js';
+import { UploadRoute } from '../../core/http/upload-route.js';
 import type { Response } from 'express';
 import { exportFormat, sendExport } from '../../core/export/export.js';
 import { RequireScope, type Principal } from '../accounts/access.js';
@@ -15,6 +17,22 @@ export class OrganizersController {
     private readonly organizers: OrganizersService,
     private readonly audit: AuditService,
   ) {}
+
+  /** A challenge from a bundle (multipart field \`bundle\`: zip, tar or tar.gz of its folder): a draft, with its dry run queued. */
+  @Post('challenges')
+  @HttpCode(201)
+  @UploadRoute('bundle', 'bundle')
+  create(@CurrentAccount() principal: Principal, @UploadedFile() file: Upload | undefined) {
+    return this.organizers.publishBundle(principal, file);
+  }
+
+  /** A new version of a challenge you organize, from its bundle (same checks; a version that changes scores must bump \`version\`). */
+  @Post('challenges/:slug/versions')
+  @HttpCode(201)
+  @UploadRoute('bundle', 'bundle')
+  newVersion(@CurrentAccount() principal: Principal, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined) {
+    return this.organizers.publishBundle(principal, file, slug);
+  }
 
   /** `{phases?, limits?}`: replaces the current version's phases and limits (`phases: null` removes them). */
   @Patch('challenges/:slug')

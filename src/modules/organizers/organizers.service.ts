@@ -1,5 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { CONFIG, type Config } from '../../core/config/config.js';
+import type { UploadedFile } from '../../core/http/uploaded-file.js';
+import { S3Storage } from '../../core/storage/s3-storage.adapter.js';
+import { extractBundle } from '../challenges/bundle-archive.js';
+import { loadUploadedBundle } from '../challenges/uploaded-bundle.js';
+import { RescoringService } from '../rescoring/rescoring.service.js';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/app-error.js';
 import { parseInput } from '../../core/validation/parse-input.js';
@@ -35,7 +43,55 @@ export class OrganizersService {
     private readonly disqualifications: DisqualificationsRepository,
     private readonly accounts: AccountsService,
     private readonly audit: AuditService,
+    private readonly rescoring: RescoringService,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
+
+  /**
+   * Creates a challenge from an uploaded bundle (zip, tar or tar.gz), checked exactly as
+   * \`sieve challenges:publish\` checks the repository's, plus what an untrusted archive
+   * needs. It starts as the caller's draft, and a dry run of its baseline is queued at once:
+   * the challenge can be opened once that scores. `slug` set: a new version of that challenge.
+   */
+  async publishBundle(principal: Principal, file: UploadedFile | undefined, slug?: string) {
+    if (!file) throw AppError.badRequest('missing_file', 'No bundle: send the challenge folder as a zip, tar or tar.gz in the multipart field "bundle"');
+    const existing = slug ? await this.challenges.asOrganizer(slug, principal, 'publish a new version of it') : null;
+    const extracted = await extractBundle(file.path, this.config.bundles);
+    try {
+      const storage = this.config.storage;
+      const readUri = storage.kind === 's3' ? (uri: string) => S3Storage.readUri(storage, uri) : undefined;
+      const bundle = await loadUploadedBundle(extracted.dir, this.config, readUri);
+      const baseline = await baselineIn(extracted.dir);
+      const result = await this.challenges.publish(bundle, {
+        owner: principal.id,
+        baseline,
+        expect: (challenge) => {
+          if (!slug && challenge) {
+            throw AppError.conflict('slug_taken', `A challenge "${bundle.spec.slug}" exists already; its organizers publish new versions with POST /api/v1/challenges/${bundle.spec.slug}/versions`);
+          }
+          if (slug && bundle.spec.slug !== slug) {
+            throw AppError.unprocessable('slug_mismatch', `This bundle's challenge.yaml says slug "${bundle.spec.slug}", but it was uploaded as a version of "${slug}"`, [{ file: 'challenge.yaml', field: 'slug', message: `must be "${slug}"` }]);
+          }
+        },
+      });
+      const access = await this.challenges.access(result.slug, principal);
+      await this.audit.record(principal, {
+        action: slug ? 'challenge.version' : 'challenge.create',
+        challengeId: access.challenge.id,
+        target: { type: 'challenge', id: result.slug },
+        before: existing ? { version: existing.version.version } : null,
+        after: { version: result.version, outcome: result.outcome, contentHash: access.version.contentHash },
+      });
+      const rescore = await this.rescoring.afterPublish(result);
+      const dryRun = result.outcome === 'unchanged' || result.outcome === 'updated' ? null : await this.submitting.dryRun(access, principal, baseline.bytes).catch((e: unknown) => {
+        if (e instanceof AppError && e.status < 500) return { id: null, status: 'refused' as const, error: { code: e.code, message: e.message, details: e.details } };
+        throw e;
+      });
+      return { ...result, status: access.challenge.status, dryRun, rescore };
+    } finally {
+      await extracted.cleanup();
+    }
+  }
 
   /** Opens a draft (once its dry run scored under the current version) or reopens a closed challenge. */
   async open(slug: string, principal: Principal) {
@@ -174,4 +230,16 @@ export class OrganizersService {
     const { challenge } = await this.challenges.asOrganizer(slug, principal, 'read its audit log');
     return this.audit.list(challenge.id);
   }
+}
+
+/** The file a bundle's dry run submits: the first under baselines/, by name. */
+async function baselineIn(dir: string): Promise<{ bytes: Buffer; extension: string }> {
+  const names = (await readdir(join(dir, 'baselines')).catch(() => [] as string[])).filter((n) => /\.(csv|csv\.gz|zip)$/.test(n)).sort();
+  if (names.length === 0) {
+    throw AppError.unprocessable('no_baseline', 'The bundle has no baseline: add one submission file under baselines/ (CSV, CSV.gz or zip); its dry run must score before the challenge can open', [
+      { field: 'baselines/', message: 'no .csv, .csv.gz or .zip file' },
+    ]);
+  }
+  const name = names[0];
+  return { bytes: await readFile(join(dir, 'baselines', name)), extension: name.endsWith('.csv.gz') ? '.csv.gz' : name.slice(name.lastIndexOf('.')) };
 }
