@@ -139,6 +139,13 @@ async function readExampleZip(bytes: Buffer, spec: DatasetChallengeSpec): Promis
   return { x: decoded.features, y: decoded.labels, n: decoded.n, d: decoded.d, sources: decoded.names };
 }
 
+/**
+ * The refusal of an upload that copies hidden test examples. It does not say which ones
+ * (that would reveal the test set), and it counts as a submission, so probing costs.
+ */
+export const TEST_CONTAMINATION =
+  'The upload contains examples identical to hidden test examples, and training on the test set is not allowed. Which ones is not shown, since that would reveal the test set; this refusal counts as a submission';
+
 export const datasetProtocol: ProtocolDefinition<DatasetChallengeSpec, UploadedExamples> = {
   dataFiles(spec) {
     const { data } = spec;
@@ -197,7 +204,7 @@ export const datasetProtocol: ProtocolDefinition<DatasetChallengeSpec, UploadedE
           (image
             ? `; or a zip of ${image.width}×${image.height} PNG or JPEG images (converted to grayscale), one folder per label (e.g. "${spec.data.labels[0]}/example.png")`
             : '') +
-          '. Examples identical to a hidden test example are refused.',
+          '. An upload holding an example identical to a hidden test example is refused, and the refusal counts as a submission.',
       },
     };
   },
@@ -209,11 +216,12 @@ export const datasetProtocol: ProtocolDefinition<DatasetChallengeSpec, UploadedE
     }
     if (data.has('test')) {
       const hashes = hashesOf(await data.get('test'));
-      const copies: ErrorDetail[] = [];
       for (let r = 0; r < examples.n; r++) {
-        if (hashes.has(exampleHash(examples.x, r, examples.d))) copies.push(sourceDetail(examples.sources[r], 'identical to a hidden test example'));
+        // Which examples matched is not said: naming them would tell anyone what the hidden test set holds.
+        if (hashes.has(exampleHash(examples.x, r, examples.d))) {
+          throw AppError.unprocessable('test_contamination', TEST_CONTAMINATION, [{ field: 'file', message: 'holds at least one example identical to a hidden test example' }]);
+        }
       }
-      throwProblems('test_contamination', 'The upload contains test examples', copies);
     }
     return examples;
   },
@@ -224,9 +232,4 @@ export const datasetProtocol: ProtocolDefinition<DatasetChallengeSpec, UploadedE
 async function firstFile(data: Parameters<ProtocolDefinition<unknown>['validate']>[2]): Promise<Dataset> {
   for (const role of ['test', 'dev', 'starter']) if (data.has(role)) return data.get(role);
   throw new Error('a dataset challenge without data files');
-}
-
-function sourceDetail(source: string, message: string): ErrorDetail {
-  const line = /^line (\d+)$/.exec(source);
-  return line ? { line: Number(line[1]), message } : { file: source, message: `${source}: ${message}` };
 }

@@ -27,6 +27,9 @@ import { DisqualificationsRepository } from './disqualifications.repository.js';
 
 const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
 
+/** Refusals at intake that still count as a submission (each one tells something about the hidden data). */
+const COUNTED_REFUSALS = new Set(['test_contamination']);
+
 /** The phase recorded on dry runs (boards and limits tell them apart by their dry_run flag, not by this name). */
 export const DRY_RUN_PHASE = 'dry-run';
 
@@ -73,8 +76,16 @@ export class SubmissionsService {
     }
     const bytes = await readFile(file.path);
     const protocol = protocolFor(spec);
-    const parsed = await protocol.validate(bytes, spec, this.data.files(version));
-    const itemCount = protocol.itemCount(parsed);
+    // A copy of hidden test data is refused like any invalid file, but recorded as a failed
+    // submission that counts against the limits: probing the test set costs submissions.
+    let counted: AppError | null = null;
+    let itemCount = 0;
+    try {
+      itemCount = protocol.itemCount(await protocol.validate(bytes, spec, this.data.files(version)));
+    } catch (e) {
+      if (!(e instanceof AppError && COUNTED_REFUSALS.has(e.code))) throw e;
+      counted = e;
+    }
 
     const id = randomUUID();
     const kind = fileKind(bytes);
@@ -108,6 +119,11 @@ export class SubmissionsService {
       throw e;
     }
     const log = { challenge: slug, submissionId: id };
+    if (counted) {
+      await this.submissions.markFailed(id, 'invalid_submission', counted.message, counted.details);
+      this.logger.warn({ ...log, code: counted.code }, 'submission refused and counted');
+      throw counted;
+    }
     try {
       await this.queue.enqueue(id, queueFor(spec));
     } catch (err) {
