@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,11 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
     expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
     const board = (await (await fetch(`${url}/api/v1/challenges/fashion-selection/leaderboard`)).json()) as { entries: { rank: number; participant: string; score: number; submissionId: string }[] };
     expect(board.entries).toEqual([expect.objectContaining({ rank: 1, participant: 'e2e-runner', score: done.score, submissionId: id })]);
+    // Neither process wrote a hidden test example's id (or its first feature values) to its log.
+    const hidden = gunzipSync(await readFile('challenges/fashion-selection/test.csv.gz')).toString('utf8').trim().split('\n').slice(1);
+    const logs = api.output() + worker.output();
+    expect(logs).toContain(id);
+    expect(hidden.filter((line) => logs.includes(line.split(',')[0]) || logs.includes(line.split(',').slice(2, 5).join(',')))).toEqual([]);
   }, 90_000);
 
   it('works from the CLI: an organizer account, then submit --wait prints the score and the rank', async () => {
