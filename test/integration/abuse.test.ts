@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
@@ -119,6 +119,7 @@ describe('abuse limits with Redis (rate limits shared through Redis)', () => {
         RATE_LIMIT_PER_MINUTE: '5',
         RATE_LIMIT_IP_PER_MINUTE: '3',
         RATE_LIMIT_UPLOADS_PER_MINUTE: '3',
+        RATE_LIMIT_AUTH_PER_MINUTE: '4',
         // The test client stands behind a "proxy" on loopback, so each test can be its own address.
         TRUST_PROXY: 'loopback',
         MAX_UPLOAD_BYTES: String(2 * MiB),
@@ -139,8 +140,20 @@ describe('abuse limits with Redis (rate limits shared through Redis)', () => {
     expect(res.status).toBe(201);
     return ((await res.json()) as { token: string }).token;
   };
-  const mine = (token: string) => fetch(`${stack.url}/api/v1/challenges/${SLUG}/submissions`, { headers: from(freshAddress(), { authorization: `Bearer ${token}` }) });
-  const upload = (token: string, body: Buffer | string) => {
+  /** A request with a token (any route that needs one would do). */
+  const me = (token: string) => fetch(`${stack.url}/api/v1/accounts/me`, { headers: from(freshAddress(), { authorization: `Bearer ${token}` }) });
+  const joined = new Set<string>();
+  /** Joins the challenge first (one request of the token's budget), as a participant must. */
+  const upload = async (token: string, body: Buffer | string) => {
+    if (!joined.has(token)) {
+      const res = await fetch(`${stack.url}/api/v1/challenges/${SLUG}/join`, {
+        method: 'POST',
+        headers: from(freshAddress(), { authorization: `Bearer ${token}`, 'content-type': 'application/json' }),
+        body: JSON.stringify({ acceptRules: true }),
+      });
+      expect(res.status).toBe(201);
+      joined.add(token);
+    }
     const form = new FormData();
     form.set('file', new Blob([body]), 'selection.csv');
     return fetch(`${stack.url}${UPLOAD_PATH}`, { method: 'POST', headers: from(freshAddress(), { authorization: `Bearer ${token}` }), body: form });
@@ -155,10 +168,10 @@ describe('abuse limits with Redis (rate limits shared through Redis)', () => {
   describe('request rate limits', () => {
     it('limits each token, whatever address it comes from, and tells when to retry', async () => {
       const token = await register('ada');
-      for (let i = 0; i < 5; i++) expect((await mine(token)).status).toBe(200);
-      await expectRateLimited(await mine(token), 'rateLimit.token');
+      for (let i = 0; i < 5; i++) expect((await me(token)).status).toBe(200);
+      await expectRateLimited(await me(token), 'rateLimit.token');
       // Another participant is not held back by ada's traffic.
-      expect((await mine(await register('grace'))).status).toBe(200);
+      expect((await me(await register('grace'))).status).toBe(200);
     });
 
     it('limits requests without a token per client address; health probes are never limited', async () => {
@@ -175,14 +188,26 @@ describe('abuse limits with Redis (rate limits shared through Redis)', () => {
 
     it('limits uploads more tightly than other requests', async () => {
       const token = await register('linus');
-      for (let i = 0; i < 3; i++) expect((await upload(token, '')).status).toBe(400); // refused files still count
+      for (let i = 0; i < 3; i++) expect((await upload(token, '')).status).toBe(400); // refused files still count (the join before is not an upload)
       await expectRateLimited(await upload(token, ''), 'rateLimit.uploads');
       await nothingStored();
     });
 
+    it('limits how many unknown tokens one address may have checked, so made-up tokens cannot be tried at will', async () => {
+      const address = freshAddress();
+      const valid = await register('known');
+      expect((await me(valid)).status).toBe(200); // checked once (from elsewhere): known from now on
+      const made = () => `sieve_${randomBytes(12).toString('base64url')}${randomBytes(32).toString('base64url')}`;
+      const attempt = (token: string) => fetch(`${stack.url}/api/v1/accounts/me`, { headers: from(address, { authorization: `Bearer ${token}` }) });
+      for (let i = 0; i < 4; i++) expect((await attempt(made())).status).toBe(401);
+      await expectRateLimited(await attempt(made()), 'rateLimit.auth');
+      // A token this server already knows skips the check, from the same address.
+      expect((await attempt(valid)).status).toBe(200);
+    });
+
     it('keeps only a hash of the token in Redis, under the test run\'s prefix', async () => {
       const token = await register('margaret');
-      expect((await mine(token)).status).toBe(200);
+      expect((await me(token)).status).toBe(200);
       const redis = new Redis(TEST_REDIS_URL);
       try {
         const keys = await redis.keys(`${stack.config.queuePrefix}:ratelimit:*`);
@@ -373,9 +398,9 @@ describe('abuse limits without Redis (rate limits in process memory)', () => {
     const res = await fetch(`${stack.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.1' }, body: JSON.stringify({ name: 'ada' }) });
     expect(res.status).toBe(201);
     const { token } = (await res.json()) as { token: string };
-    const mine = () => fetch(`${stack.url}/api/v1/challenges/${SLUG}/submissions`, { headers: { authorization: `Bearer ${token}` } });
-    for (let i = 0; i < 4; i++) expect((await mine()).status).toBe(200);
-    await expectRateLimited(await mine(), 'rateLimit.token');
+    const me = () => fetch(`${stack.url}/api/v1/accounts/me`, { headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 4; i++) expect((await me()).status).toBe(200);
+    await expectRateLimited(await me(), 'rateLimit.token');
 
     const list = (forged: string) => fetch(`${stack.url}/api/v1/challenges`, { headers: { 'x-forwarded-for': forged } });
     expect((await list('203.0.113.2')).status).toBe(200);

@@ -150,7 +150,7 @@ describe('accounts, teams and organizers', () => {
       const merge = await call('POST', '/challenges/capped/team/accept', cy, { token: second });
       expect(merge.status).toBe(409);
       expect(merge.body.error).toMatchObject({ code: 'merge_over_limits', message: expect.stringContaining('allows 3') });
-      expect(((await call('GET', '/challenges/capped/team', cy)).body as { name: string }).name).toBe('Cy Alone');
+      expect(((await call('GET', '/challenges/capped/team', cy)).body as unknown as { name: string }).name).toBe('Cy Alone');
       // The team's third submission is its last: Bob's fourth is refused, counted with Ada's.
       const third = await client.submit(stack.url, bob, 'capped', random);
       const fourth = await client.upload(stack.url, ada, 'capped', balanced);
@@ -282,7 +282,7 @@ describe('accounts, teams and organizers', () => {
       expect((await call('GET', '/challenges/uploaded-digits/audit', helper.token)).status).toBe(200);
       expect((await call('POST', '/challenges/uploaded-digits/join', helper.token, { acceptRules: true })).status).toBe(409);
       // An admin makes the participant an organizer; the audit log has the change.
-      const me = (await call('GET', '/accounts/me', participant)).body as { id: string };
+      const me = (await call('GET', '/accounts/me', participant)).body as unknown as { id: string };
       expect((await call('PUT', `/accounts/${me.id}/role`, admin, { role: 'organizer' })).status).toBe(200);
       const all = (await call('GET', '/audit', admin)).body as unknown as { action: string; targetId: string; after: unknown }[];
       expect(all.find((e) => e.action === 'account.role' && e.targetId === me.id)?.after).toEqual({ role: 'organizer' });

@@ -56,8 +56,8 @@ export class AuthGuard implements CanActivate {
     if (decision && !decision.allowed) {
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       response.setHeader('Retry-After', String(seconds));
-      throw AppError.tooManyRequests(`Too many token checks from this address: at most ${limit} a minute; retry in ${seconds} s`, [
-        { field: 'rateLimit.auth', message: `${limit} new tokens checked a minute per address` },
+      throw AppError.tooManyRequests(`Too many requests: at most ${limit} new tokens checked a minute per client address; retry in ${seconds} s`, [
+        { field: 'rateLimit.auth', message: `${limit} new tokens checked a minute; next allowed in ${seconds} s` },
       ]);
     }
   }
