@@ -15,6 +15,7 @@ import { AppError } from '../core/errors/app-error.js';
 import { createLogger, NestPinoLogger } from '../core/logger/logger.js';
 import { ROLES, type Role } from '../modules/accounts/account.entity.js';
 import { AccountsService } from '../modules/accounts/accounts.service.js';
+import { AuditService } from '../modules/audit/audit.service.js';
 import { BundleError } from '../modules/challenges/challenge-bundle.loader.js';
 import { CliModule } from './cli.module.js';
 import { registerAccountCommands, clientFor, clientOptions } from './account-commands.js';
@@ -175,15 +176,39 @@ accountsCmd
   .description('create an account and print its token (shown once)')
   .option('--role <role>', `one of ${ROLES.join(', ')}`, role, 'participant' as Role)
   .action(async (name: string, opts: { role: Role }) => {
-    const account = await withContext((app) => app.get(AccountsService).create(name, opts.role));
+    const account = await withContext(async (app) => {
+      const created = await app.get(AccountsService).create(name, opts.role);
+      await app.get(AuditService).record({ system: 'accounts create' }, { action: 'account.create', target: { type: 'account', id: created.id }, after: { name: created.name, role: created.role } });
+      return created;
+    });
     process.stdout.write(`created ${account.role} "${account.name}" (${account.id})\ntoken (shown once): ${account.token}\n`);
   });
 accountsCmd
   .command('token <name>')
   .description('issue another token for an existing account and print it (shown once)')
   .action(async (name: string) => {
-    const account = await withContext((app) => app.get(AccountsService).issueToken(name));
+    const account = await withContext(async (app) => {
+      const issued = await app.get(AccountsService).issueToken(name);
+      await app.get(AuditService).record({ system: 'accounts token' }, { action: 'account.token', target: { type: 'account', id: issued.id }, after: { scopes: 'every scope of the role' } });
+      return issued;
+    });
     process.stdout.write(`${account.token}\n`);
+  });
+accountsCmd
+  .command('role')
+  .description(`give an account a role (${ROLES.join(', ')}): organizers may create challenges, admins do everything`)
+  .argument('<name>', 'the account')
+  .argument('<role>', ROLES.join(' | '), role)
+  .action(async (name: string, newRole: Role) => {
+    const changed = await withContext(async (app) => {
+      const accounts = app.get(AccountsService);
+      const account = await accounts.findByName(name);
+      if (!account) throw new AppError(404, 'not_found', `No account is named "${name}"`);
+      const { before, after } = await accounts.setRole(account.id, { role: newRole });
+      await app.get(AuditService).record({ system: 'accounts role' }, { action: 'account.role', target: { type: 'account', id: account.id }, before: { role: before.role }, after: { role: after.role } });
+      return after;
+    });
+    process.stdout.write(`"${changed.name}" is now ${/^[aeiou]/.test(changed.role) ? 'an' : 'a'} ${changed.role}\n`);
   });
 
 program

@@ -7,6 +7,7 @@ import { BundleError, findBundles, loadBundle } from '../modules/challenges/chal
 import { ChallengesService, type PublishResult } from '../modules/challenges/challenges.service.js';
 import type { RescoreProgress } from '../modules/rescoring/rescores.repository.js';
 import { RescoringService } from '../modules/rescoring/rescoring.service.js';
+import { AuditService } from '../modules/audit/audit.service.js';
 
 export interface PublishReport {
   published: PublishResult[];
@@ -22,6 +23,7 @@ export interface PublishReport {
 export async function publishAll(config: Config, app: INestApplicationContext, logger: Logger, only?: string[]): Promise<PublishReport> {
   const challenges = app.get(ChallengesService);
   const rescoring = app.get(RescoringService);
+  const audit = app.get(AuditService);
   const report: PublishReport = { published: [], rescores: [], errors: [] };
   let dirs = await findBundles(config.challengesDir);
   if (only?.length) dirs = dirs.filter((d) => only.some((slug) => d.endsWith(`/${slug}`)));
@@ -32,6 +34,10 @@ export async function publishAll(config: Config, app: INestApplicationContext, l
       const result = await challenges.publish(bundle);
       report.published.push(result);
       logger.info(result, 'challenge published');
+      if (result.outcome !== 'unchanged') {
+        const { challenge } = await challenges.get(result.slug);
+        await audit.record({ system: 'challenges:publish' }, { action: 'challenge.publish', challengeId: challenge.id, target: { type: 'challenge', id: result.slug }, after: { version: result.version, outcome: result.outcome, from: dir } });
+      }
       const rescore = await rescoring.afterPublish(result);
       if (rescore) report.rescores.push({ slug: result.slug, ...rescore });
     } catch (e) {
