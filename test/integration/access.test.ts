@@ -203,7 +203,7 @@ describe('accounts, teams and organizers', () => {
     });
 
     it('uploads a draft nobody else sees, opens it once the dry run scored, and audits every step', async () => {
-      await copyChallenge(dir, 'digits-selection', 'uploaded-digits', (yaml) => `${yaml}\nrules: Be kind. One account per person.\nlicense: CC-BY-4.0\n`);
+      await copyChallenge(dir, 'digits-selection', 'uploaded-digits', (yaml) => yaml.replace(/^rules: \|\n( {2}.*\n)+/m, 'rules: Be kind. One account per person.\n').replace(/^license: .*$/m, 'license: CC-BY-4.0'));
       const created = await uploadBundle(organizer, await packChallenge(dir, 'uploaded-digits'));
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ slug: 'uploaded-digits', version: 1, outcome: 'created', status: 'draft', dryRun: { status: 'queued' } });

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
 
   it('has abuse limits on by default, and X-Forwarded-For believed from nobody', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ trustProxy: false, requestTimeoutMs: 300_000, rateLimits: { perToken: 600, perIp: 300, uploads: 10 } });
+    expect(config.http).toEqual({ trustProxy: false, requestTimeoutMs: 300_000, rateLimits: { perToken: 600, perIp: 300, uploads: 10, authChecks: 30 } });
     expect(config.uploadTmpDir).toMatch(/sieve-uploads$/);
   });
 

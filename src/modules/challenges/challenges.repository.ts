@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, LessThan } from 'typeorm';
+import { SLUG_PATTERN } from './spec-parts.js';
 import { ChallengeOrganizer, type OrganizerRole } from './challenge-organizer.entity.js';
 import { ChallengeParticipant } from './challenge-participant.entity.js';
 import { ChallengeVersion } from './challenge-version.entity.js';
@@ -41,6 +42,8 @@ export class ChallengesRepository {
 
   /** The challenge and its current version (or the given one). */
   async findBySlug(slug: string, version?: number): Promise<ChallengeWithVersion | null> {
+    // Not a slug's shape (a NUL byte, 10,000 characters…): no such challenge, and no query.
+    if (!SLUG_PATTERN.test(slug)) return null;
     const challenge = await this.dataSource.getRepository(Challenge).findOneBy({ slug });
     if (!challenge) return null;
     const v = await this.findVersion(challenge.id, version ?? challenge.currentVersion);

@@ -20,7 +20,8 @@ import type { ChallengeParticipant } from './challenge-participant.entity.js';
 
 /** What an organizer may edit in place: both optional, `phases: null` removes the phases (always open). */
 const EditSchedule = z
-  .strictObject({ phases: z.array(z.unknown()).nullable().optional(), limits: z.record(z.string(), z.unknown()).optional() })
+  // Their shapes are the challenge schema's (checked on the whole spec), which refuses unknown keys, __proto__ included.
+  .strictObject({ phases: z.array(z.unknown()).nullable().optional(), limits: z.unknown().optional() })
   .refine((e) => 'phases' in e || e.limits !== undefined, 'send "phases", "limits" or both');
 
 const JoinSchema = z.strictObject({
@@ -168,7 +169,7 @@ export class ChallengesService {
   async editSchedule(access: ChallengeAccess, body: unknown): Promise<{ before: object; after: object }> {
     const edit = parseInput(EditSchedule, body);
     const { spec } = access.version;
-    const next = ChallengeSpecSchema.safeParse({ ...spec, ...('phases' in edit ? { phases: edit.phases ?? undefined } : {}), ...(edit.limits ? { limits: edit.limits } : {}) });
+    const next = ChallengeSpecSchema.safeParse({ ...spec, ...('phases' in edit ? { phases: edit.phases ?? undefined } : {}), ...(edit.limits !== undefined ? { limits: edit.limits } : {}) });
     if (!next.success) {
       const details = next.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
       throw AppError.unprocessable('invalid_schedule', `These phases or limits are not valid: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../core/validation/text.js';
 
 /**
  * A challenge's phases and submission limits. Without `phases`, a challenge has one
@@ -23,7 +24,7 @@ const Instant = z
 export const Phase = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and -, at most 32 characters'),
-    title: z.string().trim().min(1).max(100).optional(),
+    title: plainText(100).optional(),
     opens: Instant,
     /** Absent: open-ended. */
     closes: Instant.optional(),

@@ -196,9 +196,12 @@ export type RoundSpec = z.infer<typeof Round>;
 /** The name of the first round: the challenge's own test set. */
 export const FIRST_ROUND = 'main';
 
+/** A challenge's slug: lowercase letters, digits and -, 3 to 64 characters. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
+
 /** The fields every challenge.yaml has, whatever its protocol. */
 export const common = {
-  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lowercase letters, digits and -, 3 to 64 characters'),
+  slug: z.string().regex(SLUG_PATTERN, 'lowercase letters, digits and -, 3 to 64 characters'),
   version: z.number().int().positive(),
   title: z.string().trim().min(1).max(200),
   summary: z.string().trim().max(1000).default(''),

@@ -11,8 +11,9 @@ import { RescoringService } from '../rescoring/rescoring.service.js';
 import { z } from 'zod';
 import { AppError } from '../../core/errors/app-error.js';
 import { parseInput } from '../../core/validation/parse-input.js';
+import { plainText } from '../../core/validation/text.js';
 import type { Principal } from '../accounts/access.js';
-import { AccountsService } from '../accounts/accounts.service.js';
+import { AccountNameSchema, AccountsService } from '../accounts/accounts.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
@@ -20,13 +21,13 @@ import { DisqualificationsRepository } from '../submissions/disqualifications.re
 import { SubmissionsRepository } from '../submissions/submissions.repository.js';
 import { SubmissionsService } from '../submissions/submissions.service.js';
 
-const Reason = z.string().trim().min(3, 'say why, in at least 3 characters').max(1000, 'at most 1000 characters');
+const Reason = plainText(1000, 3);
 const DisqualifySubmission = z.strictObject({ reason: Reason });
 const DisqualifyCompetitor = z.union([
   z.strictObject({ team: z.uuid('must be a team id'), reason: Reason }),
-  z.strictObject({ participant: z.string().min(1).max(64), reason: Reason }),
+  z.strictObject({ participant: AccountNameSchema, reason: Reason }),
 ]);
-const AddCollaborator = z.strictObject({ name: z.string().trim().min(1).max(64) });
+const AddCollaborator = z.strictObject({ name: AccountNameSchema });
 
 /**
  * What organizers do to a running challenge. Every action here is written to the audit

@@ -94,7 +94,7 @@ export class RescoringService {
 
   async progress(account: Principal, slug: string, id: string): Promise<RescoreProgress> {
     const { challenge } = await this.challenges.asOrganizer(slug, account, 'see its rescores');
-    const run = /^[0-9a-f-]{36}$/i.test(id) ? await this.rescores.findRun(id) : null;
+    const run = z.uuid().safeParse(id).success ? await this.rescores.findRun(id) : null;
     if (!run || run.challengeId !== challenge.id) throw AppError.notFound(`Rescore run "${id}" of challenge "${slug}"`);
     return this.rescores.progress(run);
   }
