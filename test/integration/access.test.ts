@@ -1,7 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { readFile } from 'node:fs/promises';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
 import { copyChallenge, packChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
@@ -15,8 +12,6 @@ interface ErrorBody {
 /** Tokens, teams and the organizer's path from an uploaded bundle to an open challenge, through the real API and worker. */
 describe('accounts, teams and organizers', () => {
   let stack: Stack;
-  let dir: string;
-  let db: pg.Client;
   let admin: string;
 
   const call = async (method: string, path: string, token: string | null, body?: unknown) => {
@@ -34,24 +29,22 @@ describe('accounts, teams and organizers', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sieve-access-'));
-    await copyChallenge(dir, 'digits-selection', 'capped', (yaml) => yaml.replace(/^limits: .*$/m, 'limits: { maxFileBytes: 1048576, total: 3 }'));
-    stack = await startStack({ storage: 's3', queue: 'redis', worker: true, env: { CHALLENGES_DIR: dir, HIDDEN_DATA_BUCKETS: 'sieve-hidden-data' } });
-    db = new pg.Client({ connectionString: stack.db.url });
-    await db.connect();
+    stack = await startStack({
+      storage: 's3',
+      queue: 'redis',
+      worker: true,
+      challenges: [{ from: 'digits-selection', slug: 'capped', edit: (yaml) => yaml.replace(/^limits: .*$/m, 'limits: { maxFileBytes: 1048576, total: 3 }') }],
+      env: { HIDDEN_DATA_BUCKETS: 'sieve-hidden-data' },
+    });
     admin = (await stack.api.get(AccountsService).create('root', 'admin')).token;
   }, 120_000);
 
-  afterAll(async () => {
-    await db?.end();
-    await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => stack?.stop(), 30_000);
 
   describe('personal tokens', () => {
     it('stores only a salted scrypt hash, shows the token once, and lists tokens without secrets', async () => {
       const token = await client.register(stack.url, 'hasher');
-      const { rows } = await db.query(`SELECT t.lookup, t.secret_hash, t.scopes FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE a.name = 'hasher'`);
+      const rows = await stack.sql<{ lookup: string; secret_hash: string; scopes: string[] }>(`SELECT t.lookup, t.secret_hash, t.scopes FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE a.name = 'hasher'`);
       expect(rows).toHaveLength(1);
       expect(rows[0].secret_hash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
       expect(rows[0].scopes).toEqual(['read', 'submit']);
@@ -85,7 +78,7 @@ describe('accounts, teams and organizers', () => {
       const token = await client.register(stack.url, 'expiring');
       const short = await call('POST', '/tokens', token, { name: 'short', scopes: ['read'], expiresInDays: 1 });
       expect((await call('GET', '/accounts/me', short.body.token as string)).status).toBe(200);
-      await db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [short.body.id]);
+      await stack.sql(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [short.body.id]);
       const refused = await call('GET', '/accounts/me', short.body.token as string);
       expect(refused.status).toBe(401);
       expect(refused.body.error).toMatchObject({ code: 'token_expired', message: expect.stringContaining('expired on') });
@@ -178,7 +171,7 @@ describe('accounts, teams and organizers', () => {
       expect((await call('POST', '/challenges/capped/team/leave', eve)).status).toBe(200);
       expect((await call('GET', '/challenges/capped/team', eve)).status).toBe(404);
       expect((await call('POST', '/challenges/capped/team/leave', dee)).status).toBe(200);
-      expect((await db.query(`SELECT count(*)::int AS n FROM teams WHERE name = 'Short Lived'`)).rows[0].n).toBe(0);
+      expect((await stack.sql<{ n: number }>(`SELECT count(*)::int AS n FROM teams WHERE name = 'Short Lived'`))[0].n).toBe(0);
       // The name is free again.
       expect((await call('POST', '/challenges/capped/teams', eve, { name: 'short lived' })).status).toBe(201);
     });
@@ -194,8 +187,8 @@ describe('accounts, teams and organizers', () => {
     });
 
     it('refuses a bundle whose hidden data points at storage it may not read, naming the field', async () => {
-      await copyChallenge(dir, 'digits-selection', 'sneaky', (yaml) => yaml.replace('test: test.csv.gz', 'test: s3://sieve-test/submissions/someone-else.csv'));
-      const res = await uploadBundle(organizer, await packChallenge(dir, 'sneaky'));
+      await copyChallenge(stack.challengesDir, 'digits-selection', 'sneaky', (yaml) => yaml.replace('test: test.csv.gz', 'test: s3://sieve-test/submissions/someone-else.csv'));
+      const res = await uploadBundle(organizer, await packChallenge(stack.challengesDir, 'sneaky'));
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('invalid_bundle');
       expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'data.test' })]));
@@ -203,8 +196,8 @@ describe('accounts, teams and organizers', () => {
     });
 
     it('uploads a draft nobody else sees, opens it once the dry run scored, and audits every step', async () => {
-      await copyChallenge(dir, 'digits-selection', 'uploaded-digits', (yaml) => yaml.replace(/^rules: \|\n( {2}.*\n)+/m, 'rules: Be kind. One account per person.\n').replace(/^license: .*$/m, 'license: CC-BY-4.0'));
-      const created = await uploadBundle(organizer, await packChallenge(dir, 'uploaded-digits'));
+      await copyChallenge(stack.challengesDir, 'digits-selection', 'uploaded-digits', (yaml) => yaml.replace(/^rules: \|\n( {2}.*\n)+/m, 'rules: Be kind. One account per person.\n').replace(/^license: .*$/m, 'license: CC-BY-4.0'));
+      const created = await uploadBundle(organizer, await packChallenge(stack.challengesDir, 'uploaded-digits'));
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ slug: 'uploaded-digits', version: 1, outcome: 'created', status: 'draft', dryRun: { status: 'queued' } });
       const participant = await client.register(stack.url, 'early-bird');
@@ -289,7 +282,7 @@ describe('accounts, teams and organizers', () => {
     });
 
     it('leaves nothing queued or running: every dry run and submission finished', async () => {
-      await waitUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM submissions WHERE status IN ('queued', 'running')`)).rows[0].n === 0, 60_000, 'every submission to finish');
+      await waitUntil(async () => (await stack.sql<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE status IN ('queued', 'running')`))[0].n === 0, 60_000, 'every submission to finish');
     }, 70_000);
   });
 });

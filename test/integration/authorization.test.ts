@@ -1,7 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { readFile } from 'node:fs/promises';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
 import { copyChallenge, packChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
@@ -43,8 +40,6 @@ interface Row {
 
 describe('authorization matrix: every route × every kind of caller', () => {
   let stack: Stack;
-  let dir: string;
-  let db: pg.Client;
   let cast: Cast;
   let rescoreRun: string;
   let seq = 0;
@@ -104,7 +99,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
     };
   };
 
-  const setStatus = (status: string) => db.query(`UPDATE challenges SET status = $1 WHERE slug = 'alpha'`, [status]).then(() => undefined);
+  const setStatus = (status: string) => stack.sql(`UPDATE challenges SET status = $1 WHERE slug = 'alpha'`, [status]).then(() => undefined);
   const freshSubmission = async (c: Cast) => client.submit(stack.url, c.token.participant!, 'alpha', await baseline());
 
   const ROWS: Record<string, Row> = {
@@ -137,15 +132,15 @@ describe('authorization matrix: every route × every kind of caller', () => {
       audit: 'challenge.create',
       call: async () => {
         const slug = unique('uploaded');
-        await copyChallenge(dir, 'digits-selection', slug);
-        return { file: await packChallenge(dir, slug), field: 'bundle' };
+        await copyChallenge(stack.challengesDir, 'digits-selection', slug);
+        return { file: await packChallenge(stack.challengesDir, slug), field: 'bundle' };
       },
     },
     'POST /api/v1/challenges/:slug/versions': {
       // The same bundle again: checked, and unchanged.
       expect: [401, 403, 403, 403, 201, 201],
       audit: 'challenge.version',
-      call: async () => ({ file: await packChallenge(dir, 'alpha'), field: 'bundle' }),
+      call: async () => ({ file: await packChallenge(stack.challengesDir, 'alpha'), field: 'bundle' }),
     },
     'GET /api/v1/challenges/:slug': { expect: [200, 200, 200, 200, 200, 200] },
     'POST /api/v1/challenges/:slug/join': {
@@ -247,21 +242,19 @@ describe('authorization matrix: every route × every kind of caller', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sieve-authz-'));
-    await copyChallenge(dir, 'fashion-selection', 'alpha');
-    await copyChallenge(dir, 'digits-selection', 'beta');
-    stack = await startStack({ storage: 'filesystem', queue: 'redis', env: { CHALLENGES_DIR: dir } });
-    db = new pg.Client({ connectionString: stack.db.url });
-    await db.connect();
+    stack = await startStack({
+      storage: 'filesystem',
+      queue: 'redis',
+      challenges: [
+        { from: 'fashion-selection', slug: 'alpha' },
+        { from: 'digits-selection', slug: 'beta' },
+      ],
+    });
     cast = await newCast();
     rescoreRun = (await json<{ id: string }>(await request('POST', '/api/v1/challenges/alpha/rescores', cast.token.admin, { body: {} }), 202)).id;
   }, 120_000);
 
-  afterAll(async () => {
-    await db?.end();
-    await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => stack?.stop(), 30_000);
 
   it('has an entry for every route the application serves, and no entry for a route it does not', () => {
     expect(Object.keys(ROWS).sort()).toEqual(routesOf(stack.api));
@@ -294,13 +287,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
   }, 120_000);
 
   const auditCount = async (action: string, actorId: string | null) =>
-    Number((await db.query(`SELECT count(*) AS n FROM audit_log WHERE action = $1 AND actor_id IS NOT DISTINCT FROM $2`, [action, actorId])).rows[0].n);
+    Number((await stack.sql<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE action = $1 AND actor_id IS NOT DISTINCT FROM $2`, [action, actorId]))[0].n);
 
   it('keeps the audit log append-only: the database refuses to change or delete an entry, and no route writes to it', async () => {
     expect(await auditCount('challenge.rescore', cast.id.admin)).toBeGreaterThan(0);
-    await expect(db.query(`UPDATE audit_log SET reason = 'rewritten'`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+    await expect(stack.sql(`UPDATE audit_log SET reason = 'rewritten'`)).rejects.toThrow(/append-only/);
+    await expect(stack.sql(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    await expect(stack.sql(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
     expect(routesOf(stack.api).filter((r) => r.includes('audit') && !r.startsWith('GET '))).toEqual([]);
   });
 });

@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
-import pg from 'pg';
 import { createStorage } from '../../src/core/storage/create-storage.js';
 import type { StoragePort } from '../../src/core/storage/storage.port.js';
 import { AccountsService } from '../../src/modules/accounts/accounts.service.js';
-import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { routesOf } from '../support/routes.js';
 import { waitUntil } from '../support/services.js';
@@ -114,8 +111,6 @@ const freeText =
 
 describe('hostile input: injection, traversal and type confusion in every field, nothing stored, never a 5xx', () => {
   let stack: Stack;
-  let dir: string;
-  let db: pg.Client;
   let storage: StoragePort;
   let challengeId: string;
   let testIds: string[];
@@ -178,7 +173,7 @@ describe('hostile input: injection, traversal and type confusion in every field,
   type Table = (typeof TABLES)[number];
   type Counts = Record<Table, number>;
   const counts = async (): Promise<Counts> => {
-    const { rows } = await db.query<Counts>(`SELECT ${TABLES.map((t) => `(SELECT count(*) FROM ${t})::int AS ${t}`).join(', ')}`);
+    const rows = await stack.sql<Counts>(`SELECT ${TABLES.map((t) => `(SELECT count(*) FROM ${t})::int AS ${t}`).join(', ')}`);
     return rows[0];
   };
   const plus = (before: Counts, delta: Partial<Counts> = {}): Counts => Object.fromEntries(TABLES.map((t) => [t, before[t] + (delta[t] ?? 0)])) as Counts;
@@ -225,15 +220,11 @@ describe('hostile input: injection, traversal and type confusion in every field,
   const setSchedule = async (body: unknown) => json(await call({ method: 'PATCH', path: `${API}/challenges/${SLUG}`, token: who.organizer, body }), 200);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sieve-hostile-'));
-    await copyChallenge(dir, 'digits-selection', SLUG);
-    stack = await startStack({ storage: 'filesystem', queue: 'redis', env: { CHALLENGES_DIR: dir } });
-    db = new pg.Client({ connectionString: stack.db.url });
-    await db.connect();
+    stack = await startStack({ storage: 'filesystem', queue: 'redis', challenges: [{ from: 'digits-selection', slug: SLUG }] });
     storage = createStorage(stack.config.storage);
     baseline = await readFile(`challenges/digits-selection/baselines/random.csv`);
     testIds = (parseCsv(gunzipSync(await readFile(`challenges/digits-selection/test.csv.gz`)), { columns: true }) as { id: string }[]).map((r) => r.id);
-    challengeId = (await db.query<{ id: string }>(`SELECT id FROM challenges WHERE slug = $1`, [SLUG])).rows[0].id;
+    challengeId = (await stack.sql<{ id: string }>(`SELECT id FROM challenges WHERE slug = $1`, [SLUG]))[0].id;
 
     const accounts = stack.api.get(AccountsService);
     who.admin = (await accounts.create('root-admin', 'admin')).token;
@@ -256,9 +247,7 @@ describe('hostile input: injection, traversal and type confusion in every field,
 
   afterAll(async () => {
     await storage?.close();
-    await db?.end();
     await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
   }, 30_000);
 
   // =======================================================================================
@@ -279,7 +268,7 @@ describe('hostile input: injection, traversal and type confusion in every field,
     accepted?: () => Promise<void> | void;
   }
 
-  const one = async <T>(sql: string, params: unknown[]): Promise<T> => (await db.query<{ v: T }>(sql, params)).rows[0]?.v;
+  const one = async <T>(sql: string, params: unknown[]): Promise<T> => (await stack.sql<{ v: T }>(sql, params))[0]?.v;
   const disqualify = (reason: unknown) => async (): Promise<Call> => ({ method: 'POST', path: `${API}/submissions/${await victim.get()}/disqualify`, token: who.organizer, body: { reason } });
   const phaseWith = (phase: Json) => ({ phases: [{ name: 'main', opens: '2020-01-01T00:00:00Z', ...phase }] });
 
@@ -441,9 +430,9 @@ describe('hostile input: injection, traversal and type confusion in every field,
       expect(alpha.phases.map((p) => p.title)).toEqual(['Open']);
       const mine = json<{ id: string; status: string; disqualified: unknown }>(await call({ method: 'GET', path: `${API}/submissions/${submissionOfParticipant}`, token: who.participant }), 200);
       expect(mine).toMatchObject({ status: 'queued', disqualified: null });
-      const roles = await db.query<{ role: string; n: number }>(`SELECT role, count(*)::int AS n FROM accounts GROUP BY role ORDER BY role`);
+      const roles = await stack.sql<{ role: string; n: number }>(`SELECT role, count(*)::int AS n FROM accounts GROUP BY role ORDER BY role`);
       // Nobody became an admin or an organizer through a field: only the admin and the two organizers the test made.
-      expect(roles.rows.filter((r) => r.role !== 'participant')).toEqual([
+      expect(roles.filter((r) => r.role !== 'participant')).toEqual([
         { role: 'admin', n: 1 },
         { role: 'organizer', n: 2 },
       ]);
@@ -696,7 +685,7 @@ describe('hostile input: injection, traversal and type confusion in every field,
       for (const path of targets()) expect({ path, exists: await fingerprint(path) }).toEqual({ path, exists: null });
       expect(await fingerprint('/etc/passwd')).toBe(passwd);
       expect((await filesUnder(stack.storageDir)).filter((f) => f.includes(mark) || f.includes('passwd') || f.includes('..'))).toEqual([]);
-      expect((await db.query(`SELECT count(*)::int AS n FROM submissions WHERE file_key !~ '^submissions/[0-9a-f-]{36}/[0-9a-f-]{36}\\.(csv|csv\\.gz|zip)$'`)).rows[0]).toEqual({ n: 0 });
+      expect((await stack.sql(`SELECT count(*)::int AS n FROM submissions WHERE file_key !~ '^submissions/[0-9a-f-]{36}/[0-9a-f-]{36}\\.(csv|csv\\.gz|zip)$'`))[0]).toEqual({ n: 0 });
       await waitUntil(async () => (await uploadTemps()).length === 0, 5000, 'the upload temp folder to be empty');
     }, 20_000);
   });

@@ -2,12 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
 import { createApi } from '../../src/api.js';
 import { type Config, loadConfig } from '../../src/core/config/config.js';
 import { migrate, openDataSource } from '../../src/core/database/data-source.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { publishAll } from '../../src/cli/publish.js';
 import { type RunningWorker, startWorker } from '../../workers/worker.js';
+import { copyChallenge } from './bundles.js';
 import { type S3TestServer, startS3Server } from './s3-server.js';
 import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix } from './services.js';
 
@@ -16,6 +18,8 @@ export interface StackOptions {
   queue?: 'redis' | 'postgres';
   worker?: boolean;
   env?: Record<string, string>;
+  /** Publish only these copies of bundled challenges (in a temp CHALLENGES_DIR of the stack's own). */
+  challenges?: { from: string; slug: string; edit?: (yaml: string) => string }[];
 }
 
 export interface Stack {
@@ -27,6 +31,10 @@ export interface Stack {
   s3: S3TestServer | null;
   storageDir: string;
   env: Record<string, string>;
+  /** The folder the stack published its challenges from (with `challenges`: its own temp folder, for more copies). */
+  challengesDir: string;
+  /** Runs SQL on the stack's database (to look behind the API, or to set up what the API cannot). */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +59,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const prefix = testQueuePrefix();
   const s3 = opts.storage === 'filesystem' ? null : await startS3Server();
   const storageDir = await mkdtemp(join(tmpdir(), 'sieve-test-'));
+  const challengesDir = opts.challenges ? join(storageDir, 'challenges') : undefined;
+  for (const c of opts.challenges ?? []) await copyChallenge(challengesDir!, c.from, c.slug, c.edit);
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
@@ -68,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     UPLOAD_TMP_DIR: join(storageDir, 'upload-tmp'),
     ...(opts.queue === 'postgres' ? {} : { REDIS_URL: TEST_REDIS_URL }),
     ...(s3 ? s3Env(s3) : { STORAGE_DIR: join(storageDir, 'storage') }),
+    ...(challengesDir ? { CHALLENGES_DIR: challengesDir } : {}),
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -81,6 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await api.listen(0, '127.0.0.1');
   const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
   const worker = opts.worker ? await startWorker(config, db.url, logger) : null;
+  let pool: pg.Pool | null = null;
   return {
     url,
     config,
@@ -90,7 +102,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     s3,
     storageDir,
     env,
+    challengesDir: config.challengesDir,
+    async sql<T>(text: string, params: unknown[] = []) {
+      pool ??= new pg.Pool({ connectionString: db.url, max: 2 });
+      return (await pool.query(text, params)).rows as T[];
+    },
     async stop() {
+      await pool?.end();
       await worker?.stop();
       await api.close();
       await db.drop();
