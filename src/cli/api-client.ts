@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
+import { serverSentEvents } from './sse.js';
 
 export class CliError extends Error {
   constructor(
@@ -43,6 +44,15 @@ export interface SubmissionView {
   metric: string | null;
   metrics: Record<string, number> | null;
   error: { code: string; message: string; details: { line?: number; file?: string; message: string }[] } | null;
+}
+
+/** A `progress` event of GET /submissions/:id/events. */
+export interface ProgressView {
+  stage: 'validating' | 'training' | 'evaluating';
+  step?: number;
+  steps?: number;
+  seed?: number;
+  percent: number;
 }
 
 export interface LeaderboardView {
@@ -173,6 +183,30 @@ export class ApiClient {
 
   leaderboard(slug: string): Promise<LeaderboardView> {
     return this.request(`/challenges/${encodeURIComponent(slug)}/leaderboard`);
+  }
+
+  /**
+   * Follows a submission live (GET /submissions/:id/events) until it is scored or failed;
+   * where the stream is not available or ends early, polls instead.
+   */
+  async follow(id: string, on: { status: (s: SubmissionView) => void; progress: (p: ProgressView) => void }, timeoutMs = 30 * 60_000): Promise<SubmissionView> {
+    const headers = new Headers({ accept: 'text/event-stream' });
+    if (this.token) headers.set('Authorization', `Bearer ${this.token}`);
+    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1/submissions/${encodeURIComponent(id)}/events`, { headers, signal: AbortSignal.timeout(timeoutMs) }).catch(() => null);
+    if (res?.ok && res.body) {
+      try {
+        for await (const e of serverSentEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {
+          if (e.event === 'progress') on.progress(JSON.parse(e.data) as ProgressView);
+          if (e.event !== 'status') continue;
+          const s = JSON.parse(e.data) as SubmissionView;
+          on.status(s);
+          if (s.status === 'scored' || s.status === 'failed') return s;
+        }
+      } catch {
+        // The stream broke: polling tells the rest.
+      }
+    }
+    return this.waitFor(id, on.status, timeoutMs);
   }
 
   async waitFor(id: string, onStatus: (s: SubmissionView) => void, timeoutMs = 30 * 60_000): Promise<SubmissionView> {

@@ -250,7 +250,7 @@ registerAccountCommands(program);
 
 clientOptions(program.command('submit <challenge> <file>'))
   .description('upload a submission file; with --wait, follow it until it is scored or failed')
-  .option('--wait', 'wait for the score and print it with the rank')
+  .option('--wait', 'follow the evaluation live (a progress bar on a terminal), then print the score and the rank')
   .option('--json', 'print JSON')
   .action(async (slug: string, file: string, opts: { url?: string; token?: string; wait?: boolean; json?: boolean }) => {
     const client = await clientFor(opts);
@@ -259,8 +259,12 @@ clientOptions(program.command('submit <challenge> <file>'))
       process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `submitted ${created.id} (${created.status})\n`);
       return;
     }
-    const done = await client.waitFor(created.id, (s) => process.stderr.write(`\r${s.status}...   `));
-    process.stderr.write('\r');
+    const line = (text: string) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${text}`);
+    const done = await client.follow(created.id, {
+      status: (s) => line(`${s.status}…`),
+      progress: (p) => line(`${p.stage}${p.steps ? ` ${p.step}/${p.steps}` : ''}${p.seed === undefined ? '' : ` (seed ${p.seed})`} ${'█'.repeat(Math.round(p.percent / 5)).padEnd(20, '·')} ${p.percent}%`),
+    });
+    line('');
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(done)}\n`);
     } else if (done.status === 'scored') {

@@ -36,6 +36,8 @@ interface Row {
   audit?: string;
   /** Run after the row (restores shared state). */
   after?: () => Promise<void>;
+  /** A stream that stays open (server-sent events): only its status is read. */
+  stream?: boolean;
 }
 
 describe('authorization matrix: every route × every kind of caller', () => {
@@ -157,6 +159,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
     'GET /api/v1/challenges/:slug/submissions': { expect: [401, 200, 200, 403, 200, 200] },
     'PUT /api/v1/challenges/:slug/final-submissions': { expect: [401, 200, 200, 403, 403, 403], call: () => ({ body: { submissionIds: [] } }) },
     'GET /api/v1/submissions/:id': { expect: [401, 200, 404, 404, 200, 200] },
+    'GET /api/v1/submissions/:id/events': { expect: [401, 200, 404, 404, 200, 200], stream: true },
     'POST /api/v1/submissions/:id/cancel': {
       // Organizers disqualify rather than cancel; another team cannot even see it.
       expect: [401, 200, 404, 404, 403, 200],
@@ -277,6 +280,11 @@ describe('authorization matrix: every route × every kind of caller', () => {
       const before = row.audit ? await auditCount(row.audit, c.id[actor]) : 0;
       const res = await request(method, path, c.token[actor], call);
       got[actor] = res.status;
+      if (row.stream && res.ok) {
+        expect(res.headers.get('content-type')).toContain('text/event-stream');
+        await res.body?.cancel();
+        continue;
+      }
       const text = await res.text();
       if (res.status >= 500) throw new Error(`${route} as ${actor}: ${res.status} ${text}`);
       if (res.status >= 400) expect(JSON.parse(text)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });

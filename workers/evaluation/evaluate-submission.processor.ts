@@ -5,6 +5,7 @@ import { JOBS } from '../../src/core/queue/jobs.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+import type { Progress } from '../../src/modules/submissions/submission-events.js';
 import { FileScorer } from './file-scorer.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
@@ -30,20 +31,24 @@ export class EvaluateSubmissionProcessor {
       log.info('submission already finished or gone; nothing to do');
       return 'skipped';
     }
+    await this.submissions.announce({ type: 'status', submissionId, status: 'running' });
+    const progress = (p: Progress) => void this.submissions.announce({ type: 'progress', submissionId, ...p });
     const version = await this.challenges.findVersion(submission.challengeId, submission.challengeVersion);
     if (!version) throw new Error(`challenge version ${submission.challengeVersion} of ${submission.challengeId} is missing`);
     const spec = version.spec;
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const outcome = await this.scorer.score(version, submission.fileKey);
+    const outcome = await this.scorer.score(version, submission.fileKey, progress);
     if (outcome.kind === 'invalid') {
       await this.submissions.markFailed(submissionId, 'invalid_submission', outcome.error.message, outcome.error.details);
+      await this.submissions.announce({ type: 'status', submissionId, status: 'failed' });
       challengeLog.warn({ code: outcome.error.code }, 'submission invalid at evaluation');
       return 'failed';
     }
     if (outcome.kind === 'timeout') {
       await this.submissions.markFailed(submissionId, 'timeout', outcome.message);
+      await this.submissions.announce({ type: 'status', submissionId, status: 'failed' });
       challengeLog.warn('evaluation timed out');
       return 'failed';
     }
@@ -53,6 +58,7 @@ export class EvaluateSubmissionProcessor {
       challengeLog.info('submission finished while it was evaluated (cancelled); no score written');
       return 'skipped';
     }
+    await this.submissions.announce({ type: 'status', submissionId, status: 'scored' });
     challengeLog.info(
       { score: score.value, metric: score.metric, iterations: outcome.iterations, ms: Math.round(performance.now() - started) },
       'submission scored',

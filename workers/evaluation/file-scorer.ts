@@ -11,6 +11,7 @@ import { ModelTrainer } from '../trainers/model-trainer.js';
 import { evaluateSeeds, type EvaluationContext, type FitRequest } from './protocols/evaluator.js';
 import { evaluatorFor } from './protocols/registry.js';
 import { scoreMetrics } from './uncertainty.js';
+import { type Progress, progressOf } from '../../src/modules/submissions/submission-events.js';
 
 export type FileScore =
   | { kind: 'scored'; score: NewScore; iterations: number }
@@ -34,11 +35,13 @@ export class FileScorer {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
-  async score(version: ChallengeVersion, fileKey: string): Promise<FileScore> {
+  /** `progress` hears of each stage: validating, each training run (a seed), evaluating. */
+  async score(version: ChallengeVersion, fileKey: string, progress: (p: Progress) => void = () => undefined): Promise<FileScore> {
     const { spec } = version;
     const protocol = protocolFor(spec);
     const data = this.data.files(version);
     let parsed: unknown;
+    progress(progressOf('validating'));
     try {
       parsed = await protocol.validate(await this.storage.get(fileKey), spec, data);
     } catch (e) {
@@ -53,11 +56,12 @@ export class FileScorer {
     const fitMany: EvaluationContext['fitMany'] = (model, seed, classes, jobs) => this.trainer.fitMany(model, seed, classes, jobs, deadline);
     let result;
     try {
-      result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit, fitMany });
+      result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit, fitMany }, (step, steps, seed) => progress(progressOf('training', step, steps, seed)));
     } catch (e) {
       if (deadline.aborted) return { kind: 'timeout', message: `Training did not finish within ${limitMs} ms` };
       throw e;
     }
+    progress(progressOf('evaluating'));
     const { metric } = protocol.ranking(spec);
     const { metrics, resampled } = await scoreMetrics(spec, data, 'test', result, metric);
     return {

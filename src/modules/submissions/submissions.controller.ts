@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UploadedFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Sse, UploadedFile } from '@nestjs/common';
 import type { UploadedFile as Upload } from '../../core/http/uploaded-file.js';
 import { UploadRoute } from '../../core/http/upload-route.js';
 import { RequireScope, type Principal } from '../accounts/access.js';
@@ -36,6 +36,13 @@ export class SubmissionsController {
   @HttpCode(200)
   cancel(@CurrentAccount() account: Principal, @Param('id') id: string) {
     return this.submissions.cancel(account, id);
+  }
+
+  /** Server-sent events: `status` (the submission now, then at each change) and `progress`, until it is scored or failed. */
+  @Sse('submissions/:id/events')
+  @RequireScope('read')
+  events(@CurrentAccount() account: Principal, @Param('id') id: string) {
+    return this.submissions.stream(account, id);
   }
 
   @Get('submissions/:id')

@@ -5,13 +5,14 @@ import { WorkersModule } from '../workers/workers.module.js';
 import { EvaluationQueue } from './evaluation-queue.js';
 import { SubmissionsController } from './submissions.controller.js';
 import { DisqualificationsRepository } from './disqualifications.repository.js';
+import { SubmissionEventsService } from './submission-events.service.js';
 import { SubmissionsRepository } from './submissions.repository.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
   imports: [AccountsModule, ChallengesModule, WorkersModule],
   controllers: [SubmissionsController],
-  providers: [SubmissionsRepository, SubmissionsService, DisqualificationsRepository, EvaluationQueue],
+  providers: [SubmissionsRepository, SubmissionsService, DisqualificationsRepository, SubmissionEventsService, EvaluationQueue],
   exports: [SubmissionsRepository, SubmissionsService, DisqualificationsRepository, EvaluationQueue],
 })
 export class SubmissionsModule {}

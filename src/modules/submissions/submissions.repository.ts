@@ -7,6 +7,7 @@ import { encodePredictions, encodeResampled, type ResampledScores, ScorePredicti
 import { Score, type ScoreDetails } from './score.entity.js';
 import { COUNTED_FAILURES, type FailureCode, NON_TERMINAL_STATUSES, sourcesOf } from './submission-status.js';
 import { Submission } from './submission.entity.js';
+import { SUBMISSION_EVENTS_CHANNEL, SubmissionEvent } from './submission-events.js';
 
 /** Who competes: a team, or a participant alone. Limits and boards count per competitor. */
 export type Competitor = { kind: 'team'; id: string } | { kind: 'participant'; id: string };
@@ -138,6 +139,14 @@ export class SubmissionsRepository {
       await em.query(`UPDATE submissions SET final = false WHERE challenge_id = $1 AND ${competitorCondition(competitor, 2)} AND phase = $3`, [challengeId, competitor.id, phase]);
       if (ids.length > 0) await em.update(Submission, { id: In(ids), challengeId, phase }, { final: true });
     });
+  }
+
+  /**
+   * Tells whoever listens (the API's live status streams, on any machine) about a
+   * submission. Best effort: an event lost is only a progress bar that jumps.
+   */
+  async announce(event: SubmissionEvent): Promise<void> {
+    await this.dataSource.query('SELECT pg_notify($1, $2)', [SUBMISSION_EVENTS_CHANNEL, JSON.stringify(SubmissionEvent.parse(event))]).catch(() => undefined);
   }
 
   /** The newest dry run of a challenge version, if any. */

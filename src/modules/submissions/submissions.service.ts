@@ -24,11 +24,23 @@ import { EvaluationQueue } from './evaluation-queue.js';
 import type { Submission } from './submission.entity.js';
 import { type Competitor, SubmissionsRepository } from './submissions.repository.js';
 import { DisqualificationsRepository } from './disqualifications.repository.js';
+import { SubmissionEventsService } from './submission-events.service.js';
+import { isTerminal, type SubmissionStatus } from './submission-status.js';
+import { concatMap, interval, map, merge, mergeMap, type Observable, of, takeWhile } from 'rxjs';
 
 const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
 
 /** Refusals at intake that still count as a submission (each one tells something about the hidden data). */
 const COUNTED_REFUSALS = new Set(['test_contamination']);
+
+/** How often a live status stream reads the submission again, whatever it was told. */
+const STREAM_POLL_MS = 3000;
+
+/** One server-sent event: `status` (the submission as GET /submissions/:id shows it) or `progress`. */
+export interface StreamEvent {
+  type: 'status' | 'progress';
+  data: object;
+}
 
 /** The phase recorded on dry runs (boards and limits tell them apart by their dry_run flag, not by this name). */
 export const DRY_RUN_PHASE = 'dry-run';
@@ -42,6 +54,7 @@ export class SubmissionsService {
     private readonly queue: EvaluationQueue,
     private readonly workers: WorkersService,
     private readonly disqualifications: DisqualificationsRepository,
+    private readonly events: SubmissionEventsService,
     @Inject(STORAGE) private readonly storage: StoragePort,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -196,6 +209,38 @@ export class SubmissionsService {
   }
 
   /**
+   * A submission's live status as server-sent events, for whoever may see it: first its
+   * current state (`status`), then each `progress` report of its evaluation and each
+   * `status` change, until it is scored or failed. The status is read again on every
+   * change and every few seconds (an announcement may be lost: a worker that died, a
+   * dropped connection), and always through the view, so nothing hidden goes out.
+   */
+  async stream(account: Principal, id: string): Promise<Observable<StreamEvent>> {
+    const { submission } = await this.visible(account, id);
+    const live = await this.events.watch(submission.id);
+    let last: string | null = null;
+    let done = false;
+    const read = async (): Promise<StreamEvent[]> => {
+      const current = await this.submissions.findById(submission.id);
+      if (!current) return [];
+      const key = `${current.status}:${current.attempts}`;
+      if (key === last) return [];
+      last = key;
+      done = isTerminal(current.status);
+      return [{ type: 'status', data: await this.view(current, await this.workers.waiting()) }];
+    };
+    return merge(of('read' as const), live, interval(STREAM_POLL_MS).pipe(map(() => 'read' as const))).pipe(
+      concatMap(async (item): Promise<StreamEvent[]> => {
+        if (done) return [];
+        if (item === 'read' || item.type === 'status') return read();
+        return [{ type: 'progress', data: { stage: item.stage, step: item.step, steps: item.steps, seed: item.seed, percent: item.percent } }];
+      }),
+      mergeMap((events) => events),
+      takeWhile((event) => !(event.type === 'status' && isTerminal((event.data as { status: SubmissionStatus }).status)), true),
+    );
+  }
+
+  /**
    * Stops a queued or running submission of one's own: it fails with code `cancelled`
    * and never counts against a limit. A worker still training it finds it finished and
    * writes no score.
@@ -207,6 +252,7 @@ export class SubmissionsService {
       throw AppError.conflict('already_finished', `Submission "${id}" has already finished (${submission.status}); only a queued or running one can be cancelled`);
     }
     this.logger.info({ submissionId: id, accountId: account.id }, 'submission cancelled');
+    await this.submissions.announce({ type: 'status', submissionId: submission.id, status: 'failed' });
     return this.view((await this.submissions.findById(submission.id))!, await this.workers.waiting());
   }
 

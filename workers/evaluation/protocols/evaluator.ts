@@ -79,11 +79,19 @@ export async function evaluateSeeds<Parsed, S extends { model: ModelSpec }>(
   evaluator: SubmissionEvaluator<Parsed, S>,
   parsed: Parsed,
   ctx: Omit<EvaluationContext<S>, 'seed'>,
+  /** Hears of each run before it trains: the run (1-based), how many, its seed. */
+  onRun: (step: number, steps: number, seed: number) => void = () => undefined,
 ): Promise<Evaluation> {
-  if (evaluator.seedsInside) return evaluator.evaluate(parsed, { ...ctx, seed: 0 });
+  if (evaluator.seedsInside) {
+    onRun(1, 1, 0);
+    return evaluator.evaluate(parsed, { ...ctx, seed: 0 });
+  }
   const { seeds, invariant } = seedsOf(ctx.spec.model);
   const runs: Evaluation[] = [];
-  for (const seed of seeds) runs.push(await evaluator.evaluate(parsed, { ...ctx, seed }));
+  for (const [i, seed] of seeds.entries()) {
+    onRun(i + 1, seeds.length, seed);
+    runs.push(await evaluator.evaluate(parsed, { ...ctx, seed }));
+  }
   if (invariant || runs.length === 1) return runs[0];
   const metrics: Record<string, number> = {};
   for (const name of Object.keys(runs[0].metrics)) {
