@@ -185,6 +185,20 @@ export class ApiClient {
     return this.request(`/challenges/${encodeURIComponent(slug)}/leaderboard`);
   }
 
+  /** The board as the server writes it in CSV (formula-looking cells neutralized). */
+  async leaderboardCsv(slug: string): Promise<string> {
+    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1/challenges/${encodeURIComponent(slug)}/leaderboard?format=csv`, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    }).catch((e: Error) => {
+      throw new CliError(`cannot reach ${this.baseUrl} (${e.message}); is the server running? (--url or SIEVE_URL)`, 2);
+    });
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: { message: string } } | null;
+      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}`, res.status === 401 || res.status === 403 ? 4 : 1);
+    }
+    return res.text();
+  }
+
   /**
    * Follows a submission live (GET /submissions/:id/events) until it is scored or failed;
    * where the stream is not available or ends early, polls instead.

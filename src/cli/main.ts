@@ -286,8 +286,13 @@ clientOptions(program.command('status <submissionId>'))
 
 clientOptions(program.command('leaderboard <challenge>'))
   .description('print a challenge leaderboard')
-  .option('--json', 'print JSON')
-  .action(async (slug: string, opts: { url?: string; token?: string; json?: boolean }) => {
+  .option('--json', 'print the board as JSON')
+  .option('--csv', 'print the entries as CSV (rank, tie group, participant, team, score, interval, spread, submission)')
+  .action(async (slug: string, opts: { url?: string; token?: string; json?: boolean; csv?: boolean }) => {
+    if (opts.csv) {
+      process.stdout.write(await (await clientFor(opts)).leaderboardCsv(slug));
+      return;
+    }
     const board = await (await clientFor(opts)).leaderboard(slug);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(board, null, 2)}\n`);

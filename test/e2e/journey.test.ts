@@ -95,6 +95,17 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
     expect(submitted.stderr).not.toContain('Error');
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toMatch(/scored macro_f1 = 0\.\d+ \(rank 1 of 1\)/);
+    // The board in the three formats, and one's own submissions as CSV.
+    const table = await run(['bin/sieve.js', 'leaderboard', 'digits-selection', '--url', url], env);
+    expect(table.stdout).toMatch(/^1 +0\.\d{4} .*cli-user/m);
+    const asJson = JSON.parse((await run(['bin/sieve.js', 'leaderboard', 'digits-selection', '--json', '--url', url], env)).stdout) as { entries: { participant: string }[] };
+    expect(asJson.entries.map((e) => e.participant)).toEqual(['cli-user']);
+    const asCsv = (await run(['bin/sieve.js', 'leaderboard', 'digits-selection', '--csv', '--url', url], env)).stdout.trim().split('\n');
+    expect(asCsv[0]).toBe('rank,tieGroup,rankLow,rankHigh,participant,team,score,ciLow,ciHigh,spread,submissionId,submittedAt');
+    expect(asCsv.slice(1).map((l) => l.split(',')[4])).toEqual(['cli-user']);
+    const mine = await fetch(`${url}/api/v1/challenges/digits-selection/submissions?format=csv`, { headers: { authorization: `Bearer ${token}` } });
+    expect(mine.headers.get('content-disposition')).toContain('digits-selection-my-submissions.csv');
+    expect((await mine.text()).trim().split('\n')).toEqual([expect.stringMatching(/^id,status,phase,challengeVersion,metric,score,/), expect.stringMatching(/,scored,open,1,macro_f1,0\.\d+,/)]);
     const rejected = await run(['bin/sieve.js', 'submit', 'digits-selection', 'package.json', '--url', url, '--token', token!], env);
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toMatch(/400: Line 1: expected the header "id"/);

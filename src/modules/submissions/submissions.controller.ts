@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Sse, UploadedFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res, Sse, UploadedFile } from '@nestjs/common';
+import type { Response } from 'express';
+import { exportFormat, sendExport } from '../../core/export/export.js';
 import type { UploadedFile as Upload } from '../../core/http/uploaded-file.js';
 import { UploadRoute } from '../../core/http/upload-route.js';
 import { RequireScope, type Principal } from '../accounts/access.js';
 import { CurrentAccount } from '../accounts/auth.guard.js';
-import { SubmissionsService } from './submissions.service.js';
+import { exportRowOf, MY_SUBMISSION_COLUMNS, SubmissionsService } from './submissions.service.js';
 
 @Controller()
 export class SubmissionsController {
@@ -17,11 +19,14 @@ export class SubmissionsController {
     return this.submissions.submit(account, slug, file);
   }
 
-  /** Your submissions to a challenge (your team's, in a team), newest first. */
+  /** Your submissions to a challenge (your team's, in a team), newest first; `?format=csv` as a CSV file. */
   @Get('challenges/:slug/submissions')
   @RequireScope('read')
-  listMine(@CurrentAccount() account: Principal, @Param('slug') slug: string) {
-    return this.submissions.listMine(account, slug);
+  async listMine(@CurrentAccount() account: Principal, @Param('slug') slug: string, @Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const format = exportFormat(query);
+    const mine = await this.submissions.listMine(account, slug);
+    if (format === 'json') return mine;
+    sendExport(res, 'csv', `${slug}-my-submissions`, mine.map(exportRowOf), [...MY_SUBMISSION_COLUMNS]);
   }
 
   /** `{submissionIds: [...]}`: your (team's) final picks for the private ranking of their phase. */

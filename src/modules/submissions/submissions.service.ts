@@ -371,6 +371,26 @@ export class SubmissionsService {
   }
 }
 
+export const MY_SUBMISSION_COLUMNS = ['id', 'status', 'phase', 'challengeVersion', 'metric', 'score', 'items', 'final', 'errorCode', 'disqualified', 'createdAt', 'finishedAt'] as const;
+
+/** A submission as a participant sees it, flattened for a CSV export. */
+export function exportRowOf(view: Awaited<ReturnType<SubmissionsService['get']>>): Record<(typeof MY_SUBMISSION_COLUMNS)[number], unknown> {
+  return {
+    id: view.id,
+    status: view.status,
+    phase: view.phase,
+    challengeVersion: view.challengeVersion,
+    metric: view.metric,
+    score: view.score,
+    items: view.items,
+    final: view.final,
+    errorCode: view.error?.code ?? null,
+    disqualified: view.disqualified?.reason ?? null,
+    createdAt: view.createdAt,
+    finishedAt: view.finishedAt,
+  };
+}
+
 /** The team a participant competes in, or the participant alone. */
 export function competitorOf(participant: { accountId: string; teamId: string | null }): Competitor {
   return participant.teamId ? { kind: 'team', id: participant.teamId } : { kind: 'participant', id: participant.accountId };
