@@ -38,6 +38,7 @@ const CreateTokenSchema = z.strictObject({
 const RoleSchema = z.strictObject({ role: z.enum(ROLES) });
 
 const DEFAULT_EXPIRY_DAYS = 90;
+const TOUCH_MS = 60_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Tokens whose secret this process has checked: scrypt runs once per token and process. */
 const VERIFIED_TOKENS = 10_000;
@@ -55,6 +56,8 @@ export interface CreatedToken extends TokenRecord {
 @Injectable()
 export class AccountsService {
   private readonly verified = new Map<string, string>();
+  /** When this process last recorded each token's use: the write happens at most once a minute. */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly accounts: AccountsRepository,
@@ -190,7 +193,10 @@ export class AccountsService {
     if (found.expiresAt && found.expiresAt.getTime() <= Date.now()) {
       throw new AppError(401, 'token_expired', `This token ("${found.name}") expired on ${found.expiresAt.toISOString()}; create a new one with POST /api/v1/tokens (or \`sieve tokens create\`)`);
     }
-    await this.accounts.touchToken(found.id);
+    if ((this.touched.get(found.id) ?? 0) < Date.now() - TOUCH_MS) {
+      keepBounded(this.touched, VERIFIED_TOKENS, found.id, Date.now());
+      await this.accounts.touchToken(found.id);
+    }
     const allowed = ROLE_SCOPES[found.account.role];
     return { ...found.account, tokenId: found.id, scopes: found.scopes.filter((s) => allowed.includes(s)) };
   }

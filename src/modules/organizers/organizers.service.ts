@@ -31,7 +31,8 @@ const AddCollaborator = z.strictObject({ name: AccountNameSchema });
 
 /**
  * What organizers do to a running challenge. Every action here is written to the audit
- * log in the same transaction as its effect, with the before and after.
+ * log with the before and after: in the same transaction as its effect where the effect
+ * is one database change, right after it where it is not (publishing, rescoring).
  */
 @Injectable()
 export class OrganizersService {
