@@ -25,7 +25,7 @@ import type { Submission } from './submission.entity.js';
 import { type Competitor, SubmissionsRepository } from './submissions.repository.js';
 import { DisqualificationsRepository } from './disqualifications.repository.js';
 
-const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
+export const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
 
 /** Refusals at intake that still count as a submission (each one tells something about the hidden data). */
 const COUNTED_REFUSALS = new Set(['test_contamination']);
