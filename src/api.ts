@@ -8,6 +8,7 @@ import type { Config } from './core/config/config.js';
 import { AppErrorFilter } from './core/errors/app-error.filter.js';
 import { NestPinoLogger } from './core/logger/logger.js';
 import { sweepStaleUploads } from './core/http/temp-file.storage.js';
+import { DOCS_ASSETS_PATH, swaggerUiAssets } from './core/openapi/swagger-ui.js';
 
 export const API_PREFIX = 'api/v1';
 /** Every route that takes JSON takes at most this much (uploads are multipart, capped by MAX_UPLOAD_BYTES). */
@@ -25,7 +26,9 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   // X-Forwarded-For only counts (for req.ip, hence the per-address rate limit) behind configured proxies.
   app.set('trust proxy', config.http.trustProxy);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'docs'] });
+  // Swagger UI's files for the /docs page: static files, not routes (no guard runs for them).
+  app.use(DOCS_ASSETS_PATH, swaggerUiAssets());
   app.useGlobalFilters(new AppErrorFilter(logger));
   app.disable('x-powered-by');
   // Idle keep-alive connections stay open longer than clients and proxies keep theirs

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { type CoreOptions, CoreModule } from './core/core.module.js';
 import { HttpLimitsModule } from './core/http/http-limits.module.js';
+import { OpenApiModule } from './core/openapi/openapi.module.js';
 import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         RescoringModule,
         HealthModule,
         WorkersModule,
+        OpenApiModule,
         ...extra,
       ],
     };

@@ -9,7 +9,7 @@ import { type Client, clientOf } from './client-key.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit.store.js';
 import { uploadRouteOf } from './upload-route.metadata.js';
 
-const SKIP_RATE_LIMIT = 'sieve:skip-rate-limit';
+export const SKIP_RATE_LIMIT = 'sieve:skip-rate-limit';
 const MINUTE_MS = 60_000;
 /** A store that cannot answer is logged at most this often (it would otherwise log every request). */
 const STORE_WARNING_INTERVAL_MS = 60_000;

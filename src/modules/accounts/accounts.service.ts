@@ -25,7 +25,7 @@ const TokenNameSchema = z
   .max(64, 'at most 64 characters')
   .regex(/^[\p{L}\p{N} ._:@-]+$/u, 'letters, digits, spaces and . _ : @ - only');
 
-const CreateTokenSchema = z.strictObject({
+export const CreateTokenSchema = z.strictObject({
   name: TokenNameSchema,
   scopes: z
     .array(z.enum(SCOPES))
@@ -35,7 +35,7 @@ const CreateTokenSchema = z.strictObject({
   expiresInDays: z.int('must be a whole number of days').min(1, 'at least 1 day').max(3650, 'at most 3650 days').optional(),
 });
 
-const RoleSchema = z.strictObject({ role: z.enum(ROLES) });
+export const RoleSchema = z.strictObject({ role: z.enum(ROLES) });
 
 const DEFAULT_EXPIRY_DAYS = 90;
 const TOUCH_MS = 60_000;

@@ -19,12 +19,12 @@ import type { OrganizerRole } from './challenge-organizer.entity.js';
 import type { ChallengeParticipant } from './challenge-participant.entity.js';
 
 /** What an organizer may edit in place: both optional, `phases: null` removes the phases (always open). */
-const EditSchedule = z
+export const EditSchedule = z
   // Their shapes are the challenge schema's (checked on the whole spec), which refuses unknown keys, __proto__ included.
   .strictObject({ phases: z.array(z.unknown()).nullable().optional(), limits: z.unknown().optional() })
   .refine((e) => 'phases' in e || e.limits !== undefined, 'send "phases", "limits" or both');
 
-const JoinSchema = z.strictObject({
+export const JoinSchema = z.strictObject({
   acceptRules: z.literal(true, 'must be true: joining means accepting the challenge\'s rules and licence (GET /api/v1/challenges/:slug shows them)'),
 });
 

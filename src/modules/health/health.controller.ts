@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../core/errors/app-error.js';
+import { ApiDoc } from '../../core/openapi/api-doc.js';
 import { Public } from '../accounts/access.js';
 import { SkipRateLimit } from '../../core/http/rate-limit.guard.js';
 import { QUEUES } from '../../core/queue/jobs.js';
@@ -20,12 +21,18 @@ export class HealthController {
 
   /** The process is up. */
   @Get('healthz')
+  @ApiDoc({ summary: 'Liveness', description: 'Never rate limited.', responses: { 200: '`{status: "ok"}`' } })
   health() {
     return { status: 'ok' };
   }
 
   /** The database, the queue backend and storage answer. */
   @Get('readyz')
+  @ApiDoc({
+    summary: 'Readiness: the database, the queue backend and storage',
+    description: 'Never rate limited.',
+    responses: { 200: '`{status: "ok", checks}`', 503: 'One of them does not answer (`not_ready`, each in `details`)' },
+  })
   async ready() {
     const checks: Record<string, string> = {};
     await this.dataSource.query('SELECT 1').then(() => (checks.database = 'ok'), (e: Error) => (checks.database = e.message));

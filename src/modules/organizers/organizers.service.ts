@@ -22,12 +22,12 @@ import { SubmissionsRepository } from '../submissions/submissions.repository.js'
 import { SubmissionsService } from '../submissions/submissions.service.js';
 
 const Reason = plainText(1000, 3);
-const DisqualifySubmission = z.strictObject({ reason: Reason });
-const DisqualifyCompetitor = z.union([
+export const DisqualifySubmission = z.strictObject({ reason: Reason });
+export const DisqualifyCompetitor = z.union([
   z.strictObject({ team: z.uuid('must be a team id'), reason: Reason }),
   z.strictObject({ participant: AccountNameSchema, reason: Reason }),
 ]);
-const AddCollaborator = z.strictObject({ name: AccountNameSchema });
+export const AddCollaborator = z.strictObject({ name: AccountNameSchema });
 
 /**
  * What organizers do to a running challenge. Every action here is written to the audit

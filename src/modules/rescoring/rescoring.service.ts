@@ -17,7 +17,7 @@ import { protocolFor } from '../protocols/registry.js';
 import { EvaluationQueue } from '../submissions/evaluation-queue.js';
 import { type RescoreProgress, RescoresRepository } from './rescores.repository.js';
 
-const StartRescore = z.strictObject({
+export const StartRescore = z.strictObject({
   version: z.number().int().positive().optional(),
   submissionIds: z.array(z.uuid('must be a submission id')).min(1).max(100_000).optional(),
 });

@@ -28,7 +28,7 @@ import { SubmissionEventsService } from './submission-events.service.js';
 import { isTerminal, type SubmissionStatus } from './submission-status.js';
 import { concatMap, interval, map, merge, mergeMap, type Observable, of, takeWhile } from 'rxjs';
 
-const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
+export const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
 
 /** Refusals at intake that still count as a submission (each one tells something about the hidden data). */
 const COUNTED_REFUSALS = new Set(['test_contamination']);

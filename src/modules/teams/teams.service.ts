@@ -13,8 +13,8 @@ import { type Competitor, SubmissionsRepository } from '../submissions/submissio
 import { competitorOf } from '../submissions/submissions.service.js';
 import { type TeamRecord, TeamsRepository } from './teams.repository.js';
 
-const CreateTeam = z.strictObject({ name: AccountNameSchema });
-const AcceptInvite = z.strictObject({ token: z.string().regex(/^team_[A-Za-z0-9_-]{43}$/, 'must be an invitation token ("team_…")') });
+export const CreateTeam = z.strictObject({ name: AccountNameSchema });
+export const AcceptInvite = z.strictObject({ token: z.string().regex(/^team_[A-Za-z0-9_-]{43}$/, 'must be an invitation token ("team_…")') });
 
 const INVITE_DAYS = 7;
 
