@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { serverSentEvents } from './sse.js';
@@ -99,6 +102,9 @@ export type TokenView = z.infer<typeof TokenSchema>;
 const CreatedTokenSchema = z.object({ id: z.string(), name: z.string().nullable(), scopes: z.array(z.string()), expiresAt: nullableDate, token: z.string().min(1) });
 export type CreatedTokenView = z.infer<typeof CreatedTokenSchema>;
 
+const ChallengeListItemSchema = z.looseObject({ slug: z.string(), title: z.string(), protocol: z.string(), status: z.string(), version: z.number() });
+export type ChallengeListItem = z.infer<typeof ChallengeListItemSchema>;
+
 const ChallengeSchema = z.looseObject({
   slug: z.string(),
   title: z.string(),
@@ -150,6 +156,51 @@ export class ApiClient {
 
   challenge(slug: string): Promise<ChallengeView> {
     return this.requestParsed(ChallengeSchema, `/challenges/${encodeURIComponent(slug)}`);
+  }
+
+  /** The challenges (drafts are not listed). */
+  challenges(): Promise<ChallengeListItem[]> {
+    return this.requestParsed(z.array(ChallengeListItemSchema), '/challenges');
+  }
+
+  /** The challenge page as JSON, with everything the server says about it. */
+  challengeDetails(slug: string): Promise<Record<string, unknown>> {
+    return this.request(`/challenges/${encodeURIComponent(slug)}`);
+  }
+
+  /**
+   * A public data file (the pool, the dev split…) streamed to `out`, calling `onBytes` as
+   * it arrives. Written to a temp name first and renamed, so `out` is never half a file.
+   */
+  async download(slug: string, role: string, out: string, onBytes: (total: number) => void): Promise<number> {
+    const path = role === 'pool' || role === 'dev' ? role : `files/${encodeURIComponent(role)}`;
+    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1/challenges/${encodeURIComponent(slug)}/${path}`, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    }).catch((e: Error) => {
+      throw new CliError(`cannot reach ${this.baseUrl} (${e.message}); is the server running? (--url or SIEVE_URL)`, 2);
+    });
+    if (!res.ok || !res.body) {
+      const body = (await res.json().catch(() => null)) as { error?: { message: string } } | null;
+      const hint = res.status === 401 ? '\n  (log in with "sieve login", or pass --token or set SIEVE_TOKEN)' : '';
+      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${hint}`, res.status === 401 || res.status === 403 ? 4 : 1);
+    }
+    const partial = `${out}.part`;
+    let total = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        total += chunk.length;
+        onBytes(total);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(partial));
+      await rename(partial, out);
+    } catch (e) {
+      await rm(partial, { force: true });
+      throw new CliError(`download of ${slug}/${role} failed: ${(e as Error).message}`);
+    }
+    return total;
   }
 
   async join(slug: string): Promise<void> {

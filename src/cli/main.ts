@@ -20,6 +20,7 @@ import { BundleError } from '../modules/challenges/challenge-bundle.loader.js';
 import { CliModule } from './cli.module.js';
 import { registerAccountCommands, clientFor, clientOptions } from './account-commands.js';
 import { CliError, formatDetails, formatMetrics } from './api-client.js';
+import { describeChallenge, formatBytes } from './format.js';
 import { publishAll } from './publish.js';
 
 interface Env {
@@ -247,6 +248,46 @@ program
 
 // Client commands: talk to a running server over HTTP.
 registerAccountCommands(program);
+
+// `sieve challenges` lists them; its subcommand `publish` is the operator's.
+clientOptions(challengesCmd)
+  .option('--json', 'print JSON')
+  .action(async (opts: { url?: string; token?: string; json?: boolean }) => {
+    const list = await (await clientFor(opts)).challenges();
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      return;
+    }
+    const width = Math.max(4, ...list.map((c) => c.slug.length)) + 2;
+    process.stdout.write(`${'slug'.padEnd(width)}${'status'.padEnd(8)}${'protocol'.padEnd(13)}version  title\n`);
+    for (const c of list) process.stdout.write(`${c.slug.padEnd(width)}${c.status.padEnd(8)}${c.protocol.padEnd(13)}${String(c.version).padEnd(9)}${c.title}\n`);
+  });
+
+clientOptions(program.command('challenge <slug>'))
+  .description('show a challenge: what to submit, the model, the metric, the phases and your standing (--json for everything)')
+  .option('--json', 'print JSON')
+  .action(async (slug: string, opts: { url?: string; token?: string; json?: boolean }) => {
+    const c = await (await clientFor(opts)).challengeDetails(slug);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(describeChallenge(c));
+  });
+
+const pool = program.command('pool').description("a challenge's public data");
+clientOptions(pool.command('download <slug>'))
+  .description('download the candidate pool (or another public file) as CSV, with a progress line; you must have joined the challenge')
+  .option('--role <role>', 'which file: pool, dev, or a role listed under files on the challenge page', 'pool')
+  .option('--out <file>', 'where to write it (default: <slug>-<role>.csv)')
+  .action(async (slug: string, opts: { url?: string; token?: string; role: string; out?: string }) => {
+    const out = opts.out ?? `${slug}-${opts.role}.csv`;
+    const started = Date.now();
+    const show = (bytes: number) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${slug}/${opts.role}: ${formatBytes(bytes)} (${formatBytes((bytes * 1000) / Math.max(1, Date.now() - started))}/s)`);
+    const total = await (await clientFor(opts)).download(slug, opts.role, out, show);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    process.stdout.write(`wrote ${out} (${formatBytes(total)})\n`);
+  });
 
 clientOptions(program.command('submit <challenge> <file>'))
   .description('upload a submission file; with --wait, follow it until it is scored or failed')
