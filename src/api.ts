@@ -8,6 +8,7 @@ import type { Config } from './core/config/config.js';
 import { AppErrorFilter } from './core/errors/app-error.filter.js';
 import { NestPinoLogger } from './core/logger/logger.js';
 import { sweepStaleUploads } from './core/http/temp-file.storage.js';
+import { requestIds } from './core/http/request-id.middleware.js';
 
 export const API_PREFIX = 'api/v1';
 /** Every route that takes JSON takes at most this much (uploads are multipart, capped by MAX_UPLOAD_BYTES). */
@@ -24,6 +25,8 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   });
   // X-Forwarded-For only counts (for req.ip, hence the per-address rate limit) behind configured proxies.
   app.set('trust proxy', config.http.trustProxy);
+  // Before the body parser and the routes, so that every request, refused ones included, has an id.
+  app.use(requestIds(logger));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
   app.useGlobalFilters(new AppErrorFilter(logger));
