@@ -9,6 +9,8 @@ import { AppErrorFilter } from './core/errors/app-error.filter.js';
 import { NestPinoLogger } from './core/logger/logger.js';
 import { sweepStaleUploads } from './core/http/temp-file.storage.js';
 import { requestIds } from './core/http/request-id.middleware.js';
+import { httpLatency } from './modules/metrics/http-latency.middleware.js';
+import { MetricsService } from './modules/metrics/metrics.service.js';
 
 export const API_PREFIX = 'api/v1';
 /** Every route that takes JSON takes at most this much (uploads are multipart, capped by MAX_UPLOAD_BYTES). */
@@ -25,10 +27,11 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   });
   // X-Forwarded-For only counts (for req.ip, hence the per-address rate limit) behind configured proxies.
   app.set('trust proxy', config.http.trustProxy);
-  // Before the body parser and the routes, so that every request, refused ones included, has an id.
+  // Before the body parser and the routes, so that every request, refused ones included, has an id and a time.
   app.use(requestIds(logger));
+  app.use(httpLatency(app.get(MetricsService)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useGlobalFilters(new AppErrorFilter(logger));
   app.disable('x-powered-by');
   // Idle keep-alive connections stay open longer than clients and proxies keep theirs

@@ -5,6 +5,7 @@ import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { LeaderboardsModule } from './modules/leaderboards/leaderboards.module.js';
+import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { OrganizersModule } from './modules/organizers/organizers.module.js';
 import { RescoringModule } from './modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from './modules/submissions/submissions.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         LeaderboardsModule,
         RescoringModule,
         HealthModule,
+        MetricsModule,
         WorkersModule,
         ...extra,
       ],
