@@ -9,6 +9,9 @@ import { AppErrorFilter } from './core/errors/app-error.filter.js';
 import { NestPinoLogger } from './core/logger/logger.js';
 import { sweepStaleUploads } from './core/http/temp-file.storage.js';
 import { DOCS_ASSETS_PATH, swaggerUiAssets } from './core/openapi/swagger-ui.js';
+import { requestIds } from './core/http/request-id.middleware.js';
+import { httpLatency } from './modules/metrics/http-latency.middleware.js';
+import { MetricsService } from './modules/metrics/metrics.service.js';
 
 export const API_PREFIX = 'api/v1';
 /** Every route that takes JSON takes at most this much (uploads are multipart, capped by MAX_UPLOAD_BYTES). */
@@ -25,8 +28,11 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   });
   // X-Forwarded-For only counts (for req.ip, hence the per-address rate limit) behind configured proxies.
   app.set('trust proxy', config.http.trustProxy);
+  // Before the body parser and the routes, so that every request, refused ones included, has an id and a time.
+  app.use(requestIds(logger));
+  app.use(httpLatency(app.get(MetricsService)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'docs'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'docs'] });
   // Swagger UI's files for the /docs page: static files, not routes (no guard runs for them).
   app.use(DOCS_ASSETS_PATH, swaggerUiAssets());
   app.useGlobalFilters(new AppErrorFilter(logger));

@@ -6,6 +6,7 @@ import { AccountsModule } from './modules/accounts/accounts.module.js';
 import { ChallengesModule } from './modules/challenges/challenges.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { LeaderboardsModule } from './modules/leaderboards/leaderboards.module.js';
+import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { OrganizersModule } from './modules/organizers/organizers.module.js';
 import { RescoringModule } from './modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from './modules/submissions/submissions.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         LeaderboardsModule,
         RescoringModule,
         HealthModule,
+        MetricsModule,
         WorkersModule,
         OpenApiModule,
         ...extra,

@@ -109,6 +109,8 @@ describe('authorization matrix: every route × every kind of caller', () => {
     'GET /readyz': { expect: [200, 200, 200, 200, 200, 200] },
     'GET /docs': { expect: [200, 200, 200, 200, 200, 200] },
     'GET /api/v1/openapi.json': { expect: [200, 200, 200, 200, 200, 200] },
+    // Public while METRICS_TOKEN is unset (metrics.test.ts covers it set); an account's token is not read.
+    'GET /metrics': { expect: [200, 200, 200, 200, 200, 200] },
     'POST /api/v1/accounts': { expect: [201, 201, 201, 201, 201, 201], call: () => ({ body: { name: unique('newcomer') } }) },
     'GET /api/v1/accounts/me': { expect: [401, 200, 200, 200, 200, 200] },
     'PUT /api/v1/accounts/:id/role': {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { createApi } from '../../src/api.js';
 import { type Config, loadConfig } from '../../src/core/config/config.js';
 import { migrate, openDataSource } from '../../src/core/database/data-source.js';
@@ -20,6 +21,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Publish only these copies of bundled challenges (in a temp CHALLENGES_DIR of the stack's own). */
   challenges?: { from: string; slug: string; edit?: (yaml: string) => string }[];
+  /** Where the API and the worker log, as JSON lines (at LOG_LEVEL, silent unless `env` or TEST_LOG_LEVEL says otherwise); default: stdout. */
+  log?: DestinationStream;
 }
 
 export interface Stack {
@@ -82,7 +85,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.env,
   };
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, 'sieve-test');
+  const logger = createLogger(config.logLevel, 'sieve-test', opts.log ?? 1);
   const ds = await openDataSource(db.url);
   await migrate(ds).finally(() => ds.destroy());
   const api = await createApi(config, db.url, logger);

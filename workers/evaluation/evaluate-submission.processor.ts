@@ -24,8 +24,9 @@ export class EvaluateSubmissionProcessor {
   ) {}
 
   async process(job: Job): Promise<EvaluationOutcome> {
-    const { submissionId } = JOBS.evaluateSubmission.payload.parse(job.data);
-    const log = this.logger.child({ submissionId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const { submissionId, requestId } = JOBS.evaluateSubmission.payload.parse(job.data);
+    // requestId: the API request that submitted it (absent when the reconciler re-added the job).
+    const log = this.logger.child({ submissionId, jobId: job.id, attempt: job.attemptsMade + 1, requestId });
     const submission = await this.submissions.markRunning(submissionId);
     if (!submission) {
       log.info('submission already finished or gone; nothing to do');

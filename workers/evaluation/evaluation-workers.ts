@@ -88,25 +88,25 @@ export class EvaluationWorkers {
     const log = { jobId: job.id, attempt: job.attemptsMade, attempts, err };
     const evaluation = JOBS.evaluateSubmission.payload.safeParse(job.data);
     if (evaluation.success) {
-      const { submissionId } = evaluation.data;
+      const { submissionId, requestId } = evaluation.data;
       if (last) {
         await this.submissions.markFailed(submissionId, 'internal', `Evaluation failed after ${job.attemptsMade} attempts on our side; this is not counted against you`);
-        this.logger.error({ ...log, submissionId }, 'evaluation failed for good');
+        this.logger.error({ ...log, submissionId, requestId }, 'evaluation failed for good');
       } else {
         await this.submissions.markRequeued(submissionId);
-        this.logger.warn({ ...log, submissionId }, 'evaluation failed; will retry');
+        this.logger.warn({ ...log, submissionId, requestId }, 'evaluation failed; will retry');
       }
       return;
     }
     const rescore = JOBS.rescoreSubmission.payload.safeParse(job.data);
     if (!rescore.success) return;
-    const { rescoreId } = rescore.data;
+    const { rescoreId, requestId } = rescore.data;
     if (last) {
       await this.rescores.markFailed(rescoreId, 'internal', `Rescoring failed after ${job.attemptsMade} attempts: ${err.message}`);
-      this.logger.error({ ...log, rescoreId }, 'rescore failed for good');
+      this.logger.error({ ...log, rescoreId, requestId }, 'rescore failed for good');
     } else {
       await this.rescores.markRequeued(rescoreId);
-      this.logger.warn({ ...log, rescoreId }, 'rescore failed; will retry');
+      this.logger.warn({ ...log, rescoreId, requestId }, 'rescore failed; will retry');
     }
   }
 }

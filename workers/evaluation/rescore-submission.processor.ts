@@ -25,9 +25,10 @@ export class RescoreSubmissionProcessor {
   ) {}
 
   async process(job: Job): Promise<EvaluationOutcome> {
-    const { rescoreId } = JOBS.rescoreSubmission.payload.parse(job.data);
+    const { rescoreId, requestId } = JOBS.rescoreSubmission.payload.parse(job.data);
     const rescore = await this.rescores.markRunning(rescoreId);
-    const log = this.logger.child({ rescoreId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    // requestId: the API request that started the rescore run (absent when the reconciler re-added the job).
+    const log = this.logger.child({ rescoreId, jobId: job.id, attempt: job.attemptsMade + 1, requestId });
     if (!rescore) {
       log.info('rescore already finished or gone; nothing to do');
       return 'skipped';

@@ -17,6 +17,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ S3_BUCKET: 'shared', S3_PREFIX: 'sieve', HIDDEN_DATA_BUCKETS: 'shared' }).bundles.hiddenDataBuckets).toEqual(['shared']);
   });
 
+  it('leaves /metrics public unless METRICS_TOKEN is set', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'a-scraper-secret-0123456789' }).metricsToken).toBe('a-scraper-secret-0123456789');
+  });
+
   it('selects S3 storage when S3_BUCKET is set', () => {
     const config = loadConfig({ S3_BUCKET: 'b', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.storage).toMatchObject({ kind: 's3', bucket: 'b', forcePathStyle: true });
@@ -34,6 +40,7 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, ['TRUST_PROXY']],
     [{ HIDDEN_DATA_BUCKETS: 'ok-bucket,Not_A_Bucket', MAX_BUNDLE_BYTES: '0' }, ['MAX_BUNDLE_BYTES', 'HIDDEN_DATA_BUCKETS']],
     [{ S3_BUCKET: 'sieve-files', HIDDEN_DATA_BUCKETS: 'hidden,sieve-files' }, ['HIDDEN_DATA_BUCKETS']],
+    [{ METRICS_TOKEN: 'guessable' }, ['METRICS_TOKEN']],
   ])('lists every bad key in %j', (env, keys) => {
     let error: unknown;
     try {

@@ -101,6 +101,12 @@ const EnvSchema = z.object({
   RATE_LIMIT_AUTH_PER_MINUTE: perMinute.default(30),
   TRUST_PROXY: trustProxy.default(false),
   /**
+   * Set: GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>". Unset: /metrics is
+   * public. /metrics is not rate limited (scrapers poll on their own schedule), so a
+   * token short enough to guess is refused.
+   */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (a random secret; e.g. openssl rand -hex 32)').optional()),
+  /**
    * The longest a client may take to send one whole request, body included: a client
    * that trickles its upload (slow-loris) is cut off with a 408 after this. Node's default.
    */
@@ -164,6 +170,8 @@ export interface Config {
   maxUploadBytes: number;
   /** Where uploads are streamed to while they are received. */
   uploadTmpDir: string;
+  /** The bearer secret GET /metrics requires; absent: /metrics is public. */
+  metricsToken?: string;
   http: {
     /** Express's `trust proxy`: false, a number of hops, or the proxies' addresses/subnets. */
     trustProxy: false | number | string[];
@@ -261,6 +269,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     uploadTmpDir: resolve(e.UPLOAD_TMP_DIR ?? join(tmpdir(), 'sieve-uploads')),
+    metricsToken: e.METRICS_TOKEN,
     http: {
       trustProxy: e.TRUST_PROXY,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

@@ -1,23 +1,36 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
+import { currentRequestId } from './request-context.js';
 
 export const LOGGER = Symbol('LOGGER');
 
 /**
- * The one structured logger: JSON lines, or readable lines (pino-pretty) when writing to a
- * terminal. LOG_FORMAT=json|pretty overrides the choice.
+ * Every line logged while serving a request carries its id (see request-context), whichever
+ * logger or child logger wrote it, so services need not pass a request logger around.
  */
-export function createLogger(level: string, name: string, destination: 1 | 2 = 1): Logger {
+function requestBindings(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId === undefined ? {} : { requestId };
+}
+
+/**
+ * The one structured logger: JSON lines, or readable lines (pino-pretty) when writing to a
+ * terminal. LOG_FORMAT=json|pretty overrides the choice. `destination` is a file
+ * descriptor, or a stream of JSON lines (tests read what was logged from one).
+ */
+export function createLogger(level: string, name: string, destination: 1 | 2 | DestinationStream = 1): Logger {
+  if (typeof destination !== 'number') return pino({ name, level, base: { service: name }, mixin: requestBindings }, destination);
   const stream = destination === 1 ? process.stdout : process.stderr;
   const format = process.env.LOG_FORMAT ?? (stream.isTTY ? 'pretty' : 'json');
   if (format === 'pretty' && level !== 'silent') {
     return pino({
       name,
       level,
+      mixin: requestBindings,
       transport: { target: 'pino-pretty', options: { destination, ignore: 'pid,hostname,service', translateTime: 'HH:MM:ss', singleLine: true } },
     });
   }
-  return pino({ name, level, base: { service: name } }, pino.destination({ fd: destination, sync: false }));
+  return pino({ name, level, base: { service: name }, mixin: requestBindings }, pino.destination({ fd: destination, sync: false }));
 }
 
 /** Lets Nest's own messages go through pino too. */

@@ -156,9 +156,14 @@ function sharedResponses(route: RouteFacts, doc: ApiDocOptions): Record<number, 
 }
 
 function accessNote(access: AccessRule): string {
-  return access.kind === 'public'
-    ? 'Anyone may call this: no token needed (one that is sent must be valid).'
-    : `Needs a token with the \`${access.scope}\` scope.`;
+  switch (access.kind) {
+    case 'public':
+      return 'Anyone may call this: no token needed (one that is sent must be valid).';
+    case 'own-credential':
+      return 'Not an account route: the bearer token, when the server asks for one, is its own (e.g. METRICS_TOKEN).';
+    case 'scope':
+      return `Needs a token with the \`${access.scope}\` scope.`;
+  }
 }
 
 function operationIdOf(handler: string): string {
@@ -228,7 +233,7 @@ function operationOf(route: RouteFacts, doc: ApiDocOptions, access: AccessRule, 
     ...(requestBody ? { requestBody } : {}),
     responses,
     // Public: no token, or a valid one (`{}` is "no requirement"). OpenAPI 3.1 lets a bearer requirement name roles: the scope.
-    security: access.kind === 'public' ? [{}, { [BEARER]: [] }] : [{ [BEARER]: [access.scope] }],
+    security: access.kind === 'scope' ? [{ [BEARER]: [access.scope] }] : [{}, { [BEARER]: [] }],
     ...(access.kind === 'scope' ? { 'x-sieve-scope': access.scope } : {}),
   };
 }

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { REQUEST_ID_PATTERN } from '../logger/request-context.js';
+
+/**
+ * The id of the HTTP request that added the job, so the worker's log lines for it can be
+ * found with the API's. Optional: the reconciler re-adds jobs outside any request.
+ */
+const requestId = z.string().regex(REQUEST_ID_PATTERN).optional();
 
 /**
  * THE job list. Queue and job names are persisted contracts (they live in Redis or in
@@ -14,12 +21,12 @@ export const JOBS = {
   evaluateSubmission: {
     name: 'evaluate-submission',
     queues: [QUEUES.evaluateCpu, QUEUES.evaluateGpu],
-    payload: z.strictObject({ submissionId: z.uuid() }),
+    payload: z.strictObject({ submissionId: z.uuid(), requestId }),
   },
   rescoreSubmission: {
     name: 'rescore-submission',
     queues: [QUEUES.evaluateCpu, QUEUES.evaluateGpu],
-    payload: z.strictObject({ rescoreId: z.uuid() }),
+    payload: z.strictObject({ rescoreId: z.uuid(), requestId }),
   },
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

@@ -32,12 +32,19 @@ export function isAdmin(principal: Principal | undefined): boolean {
   return principal?.role === 'admin' && principal.scopes.includes('admin');
 }
 
-export type AccessRule = { kind: 'public' } | { kind: 'scope'; scope: Scope };
+export type AccessRule = { kind: 'public' } | { kind: 'scope'; scope: Scope } | { kind: 'own-credential' };
 
 export const ACCESS_RULE = 'sieve:access';
 
 /** Anyone may call the route; a token, when sent, is still checked (and must be valid). */
 export const Public = () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule);
+
+/**
+ * The route checks a credential of its own (a guard on the route: `/metrics` and
+ * METRICS_TOKEN), which is not an account's token: the account gate lets the request
+ * through without reading its Authorization header.
+ */
+export const OwnCredential = () => SetMetadata(ACCESS_RULE, { kind: 'own-credential' } satisfies AccessRule);
 
 /** The route needs a valid token carrying `scope` (the service then checks the challenge-level rules). */
 export const RequireScope = (scope: Scope) => SetMetadata(ACCESS_RULE, { kind: 'scope', scope } satisfies AccessRule);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Config } from '../../core/config/config.js';
+import { currentRequestId } from '../../core/logger/request-context.js';
 import { evaluationJobId, JOBS, QUEUES, type QueueName, rescoreJobId } from '../../core/queue/jobs.js';
 import { defaultJobOptions, QUEUE_BACKEND, type QueueBackend } from '../../core/queue/queue-backend.js';
 
@@ -21,7 +22,9 @@ export class EvaluationQueue {
 
   async enqueue(id: string, queueName: QueueName = QUEUES.evaluateCpu, kind: JobKind = 'evaluate'): Promise<void> {
     const k = KINDS[kind];
-    const data = k.job.payload.parse(k.data(id));
+    // Added while serving a request (a submission, a rescore run): the job carries its id for the worker's log lines.
+    const requestId = currentRequestId();
+    const data = k.job.payload.parse({ ...k.data(id), ...(requestId === undefined ? {} : { requestId }) });
     await this.backend.queue(queueName).add(k.job.name, data, { ...defaultJobOptions(this.config), jobId: k.id(id) });
   }
 
