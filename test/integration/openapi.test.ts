@@ -146,8 +146,8 @@ describe('the OpenAPI document and the docs page', () => {
     // A controller-wide @RequireScope('organize'), overridden on one handler.
     expect(security('GET /api/v1/challenges/{slug}/audit')).toEqual([{ [BEARER]: ['organize'] }]);
     expect(security('GET /api/v1/audit')).toEqual([{ [BEARER]: ['admin'] }]);
-    // Health probes are not rate limited; everything else is.
-    expect(operations.filter(([, op]) => !op.responses['429']).map(([route]) => route).sort()).toEqual(['GET /healthz', 'GET /readyz']);
+    // Health probes and the metrics scrape are not rate limited; everything else is.
+    expect(operations.filter(([, op]) => !op.responses['429']).map(([route]) => route).sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz']);
   });
 
   it('serves the same document every time (built once)', async () => {
