@@ -49,6 +49,23 @@ describe('sieve login, join and tokens', () => {
     expect(joined.code).toBe(0);
     expect(joined.stdout).toContain('Joined digits-selection');
 
+    // The challenge list, one challenge's page, and its pool downloaded.
+    const list = await sieve('challenges');
+    expect(list.stdout).toMatch(/^digits-selection +open +selection +1 +Select 100 training images/m);
+    const page = await sieve('challenge', 'digits-selection');
+    expect(page.stdout).toMatch(/^protocol: selection; model: logreg; metric: macro_f1 \(higher is better\)$/m);
+    expect(page.stdout).toMatch(/^you: joined /m);
+    const out = join(home, 'pool.csv');
+    const download = await sieve('pool', 'download', 'digits-selection', '--out', out);
+    expect(download.code).toBe(0);
+    expect(download.stdout).toMatch(/^wrote .*pool\.csv \(\d+(\.\d)? kB\)$/m);
+    expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(1298);
+    const notJoined = await sieve('pool', 'download', 'fashion-selection', '--out', join(home, 'other.csv'));
+    expect(notJoined.code).toBe(4);
+    expect(notJoined.stderr).toContain('403');
+    await expect(stat(join(home, 'other.csv'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(home, 'other.csv.part'))).rejects.toThrow(/ENOENT/);
+
     const created = await sieve('tokens', 'create', '--name', 'notebook', '--scopes', 'read', '--expires-in-days', '30', '--json');
     expect(created.code).toBe(0);
     const minted = JSON.parse(created.stdout) as { id: string; token: string; scopes: string[] };
