@@ -4,6 +4,7 @@ import { type CoreOptions, CoreModule } from '../src/core/core.module.js';
 import { ChallengesModule } from '../src/modules/challenges/challenges.module.js';
 import { RescoringModule } from '../src/modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from '../src/modules/submissions/submissions.module.js';
+import { WebhooksModule } from '../src/modules/webhooks/webhooks.module.js';
 import { WorkersModule } from '../src/modules/workers/workers.module.js';
 import { EvaluateSubmissionProcessor } from './evaluation/evaluate-submission.processor.js';
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
@@ -11,6 +12,7 @@ import { FileScorer } from './evaluation/file-scorer.js';
 import { RescoreSubmissionProcessor } from './evaluation/rescore-submission.processor.js';
 import { Heartbeat } from './evaluation/heartbeat.js';
 import { Reconciler } from './evaluation/reconciler.js';
+import { WebhookDeliverer } from './evaluation/webhook-deliverer.js';
 import { ModelTrainer } from './trainers/model-trainer.js';
 import { TorchRuntime } from './trainers/torch/torch-runtime.js';
 import { TrainingPool } from './trainers/training-pool.js';
@@ -25,7 +27,7 @@ class ModelTrainerCloser implements OnApplicationShutdown {
 
 /** The evaluation side: queue workers, the processor, the reconciler and the training threads. */
 @Module({
-  imports: [ChallengesModule, SubmissionsModule, RescoringModule, WorkersModule],
+  imports: [ChallengesModule, SubmissionsModule, RescoringModule, WorkersModule, WebhooksModule],
   providers: [
     {
       provide: ModelTrainer,
@@ -40,6 +42,7 @@ class ModelTrainerCloser implements OnApplicationShutdown {
     RescoreSubmissionProcessor,
     EvaluationWorkers,
     Reconciler,
+    WebhookDeliverer,
     Heartbeat,
   ],
   exports: [EvaluationWorkers, Reconciler, Heartbeat],

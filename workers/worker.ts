@@ -6,6 +6,7 @@ import { NestPinoLogger } from '../src/core/logger/logger.js';
 import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
 import { Heartbeat } from './evaluation/heartbeat.js';
 import { Reconciler } from './evaluation/reconciler.js';
+import { WebhookDeliverer } from './evaluation/webhook-deliverer.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface RunningWorker {
@@ -17,11 +18,14 @@ export async function runEvaluation(app: INestApplicationContext): Promise<Runni
   const heartbeat = app.get(Heartbeat);
   const workers = app.get(EvaluationWorkers);
   const reconciler = app.get(Reconciler);
+  const webhooks = app.get(WebhookDeliverer);
   await heartbeat.start();
   workers.start();
   reconciler.start();
+  webhooks.start();
   return {
     async stop() {
+      await webhooks.stop();
       await reconciler.stop();
       await workers.stop();
       await heartbeat.stop();

@@ -102,6 +102,10 @@ describe('authorization matrix: every route × every kind of caller', () => {
   };
 
   const setStatus = (status: string) => stack.sql(`UPDATE challenges SET status = $1 WHERE slug = 'alpha'`, [status]).then(() => undefined);
+  /** One hook of the shared participant's, for the read-only rows (a participant may have 10). */
+  let hookOfCast: string | undefined;
+  const participantHook = async (c: Cast) =>
+    (await json<{ id: string }>(await request('POST', '/api/v1/challenges/alpha/webhooks', c.token.participant, { body: { url: 'https://hooks.example.org/p', events: ['phase.closed'] } }), 201)).id;
   const freshSubmission = async (c: Cast) => client.submit(stack.url, c.token.participant!, 'alpha', await baseline());
 
   const ROWS: Record<string, Row> = {
@@ -246,6 +250,21 @@ describe('authorization matrix: every route × every kind of caller', () => {
     'GET /api/v1/challenges/:slug/rescores': { expect: [401, 403, 403, 403, 200, 200] },
     'GET /api/v1/challenges/:slug/rescores/:id': { expect: [401, 403, 403, 403, 200, 200], call: () => ({ path: `/api/v1/challenges/alpha/rescores/${rescoreRun}` }) },
     'GET /api/v1/workers': { expect: [401, 403, 403, 403, 403, 200] },
+    'POST /api/v1/challenges/:slug/webhooks': {
+      // Whoever takes part in the challenge; an organizer of another one does not.
+      expect: [401, 201, 201, 403, 201, 201],
+      call: () => ({ body: { url: 'https://hooks.example.org/sieve', events: ['submission.scored'] } }),
+    },
+    'GET /api/v1/challenges/:slug/webhooks': { expect: [401, 200, 200, 403, 200, 200] },
+    'DELETE /api/v1/webhooks/:id': {
+      // Only its owner sees it at all.
+      expect: [401, 200, 404, 404, 404, 404],
+      call: async (_actor, c) => ({ path: `/api/v1/webhooks/${await participantHook(c)}` }),
+    },
+    'GET /api/v1/webhooks/:id/deliveries': {
+      expect: [401, 200, 404, 404, 404, 404],
+      call: async (_actor, c) => ({ path: `/api/v1/webhooks/${(hookOfCast ??= await participantHook(c))}/deliveries` }),
+    },
   };
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CreateWebhook } from '../../src/modules/webhooks/webhooks.service.js';
 import { Controller, Get, Module } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { z } from 'zod';
@@ -25,6 +26,7 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/v1/tokens': CreateTokenSchema,
   'POST /api/v1/challenges/{slug}/join': JoinSchema,
   'PUT /api/v1/challenges/{slug}/final-submissions': FinalPicks,
+  'POST /api/v1/challenges/{slug}/webhooks': CreateWebhook,
   'POST /api/v1/challenges/{slug}/teams': CreateTeam,
   'POST /api/v1/challenges/{slug}/team/accept': AcceptInvite,
   'PATCH /api/v1/challenges/{slug}': EditSchedule,

@@ -6,6 +6,7 @@ import { LOGGER } from '../../src/core/logger/logger.js';
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import type { Progress } from '../../src/modules/submissions/submission-events.js';
+import { WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
 import { FileScorer } from './file-scorer.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
@@ -20,6 +21,7 @@ export class EvaluateSubmissionProcessor {
     private readonly submissions: SubmissionsRepository,
     private readonly challenges: ChallengesRepository,
     private readonly scorer: FileScorer,
+    private readonly webhooks: WebhooksRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -42,14 +44,12 @@ export class EvaluateSubmissionProcessor {
 
     const outcome = await this.scorer.score(version, submission.fileKey, progress);
     if (outcome.kind === 'invalid') {
-      await this.submissions.markFailed(submissionId, 'invalid_submission', outcome.error.message, outcome.error.details);
-      await this.submissions.announce({ type: 'status', submissionId, status: 'failed' });
+      if (await this.submissions.markFailed(submissionId, 'invalid_submission', outcome.error.message, outcome.error.details)) await this.finished(submissionId, 'failed');
       challengeLog.warn({ code: outcome.error.code }, 'submission invalid at evaluation');
       return 'failed';
     }
     if (outcome.kind === 'timeout') {
-      await this.submissions.markFailed(submissionId, 'timeout', outcome.message);
-      await this.submissions.announce({ type: 'status', submissionId, status: 'failed' });
+      if (await this.submissions.markFailed(submissionId, 'timeout', outcome.message)) await this.finished(submissionId, 'failed');
       challengeLog.warn('evaluation timed out');
       return 'failed';
     }
@@ -59,11 +59,20 @@ export class EvaluateSubmissionProcessor {
       challengeLog.info('submission finished while it was evaluated (cancelled); no score written');
       return 'skipped';
     }
-    await this.submissions.announce({ type: 'status', submissionId, status: 'scored' });
+    await this.finished(submissionId, 'scored');
     challengeLog.info(
       { score: score.value, metric: score.metric, iterations: outcome.iterations, ms: Math.round(performance.now() - started) },
       'submission scored',
     );
     return 'scored';
+  }
+
+  /** Tells the live status streams, and queues the webhooks' deliveries. */
+  private async finished(submissionId: string, status: 'scored' | 'failed'): Promise<void> {
+    await this.submissions.announce({ type: 'status', submissionId, status });
+    // The score is written: a failure here must not fail the job (a retry would find it finished and skip).
+    await this.webhooks.emitSubmission(status === 'scored' ? 'submission.scored' : 'submission.failed', submissionId).catch((err: unknown) => {
+      this.logger.error({ err, submissionId }, 'could not queue the webhook deliveries of a finished submission');
+    });
   }
 }

@@ -5,6 +5,7 @@ import { LOGGER } from '../../src/core/logger/logger.js';
 import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
 import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
+import { WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
 
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -23,6 +24,7 @@ export class Reconciler {
     private readonly submissions: SubmissionsRepository,
     private readonly rescores: RescoresRepository,
     private readonly queue: EvaluationQueue,
+    private readonly webhooks: WebhooksRepository,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -57,7 +59,10 @@ export class Reconciler {
       if (LIVE_STATES.has(state)) continue;
       const log = { submissionId: s.id, status: s.status, jobState: state, attempts: s.attempts };
       if (s.attempts >= this.config.worker.attempts) {
-        await this.submissions.markFailed(s.id, 'internal', `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`);
+        if (await this.submissions.markFailed(s.id, 'internal', `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`)) {
+          await this.submissions.announce({ type: 'status', submissionId: s.id, status: 'failed' });
+          await this.webhooks.emitSubmission('submission.failed', s.id);
+        }
         this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
       } else {
         await this.submissions.touch(s.id);

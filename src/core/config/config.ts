@@ -100,6 +100,13 @@ const EnvSchema = z.object({
   /** Tokens an address may have checked a minute that this process has not seen valid (each costs a scrypt). */
   RATE_LIMIT_AUTH_PER_MINUTE: perMinute.default(30),
   TRUST_PROXY: trustProxy.default(false),
+  /** Let webhooks call private, loopback and link-local addresses (off: a hook cannot reach the server's own network). */
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
+  /** Tries of a webhook delivery before it is marked failed (with backoff: 2 s, 4 s, 8 s… up to an hour). */
+  WEBHOOK_ATTEMPTS: positiveInt.default(8),
+  /** How often a worker looks for webhook deliveries that are due. */
+  WEBHOOK_POLL_MS: positiveInt.default(1000),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   /**
    * Set: GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>". Unset: /metrics is
    * public. /metrics is not rate limited (scrapers poll on their own schedule), so a
@@ -172,6 +179,7 @@ export interface Config {
   uploadTmpDir: string;
   /** The bearer secret GET /metrics requires; absent: /metrics is public. */
   metricsToken?: string;
+  webhooks: { allowPrivateUrls: boolean; attempts: number; pollMs: number; timeoutMs: number };
   http: {
     /** Express's `trust proxy`: false, a number of hops, or the proxies' addresses/subnets. */
     trustProxy: false | number | string[];
@@ -270,6 +278,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     uploadTmpDir: resolve(e.UPLOAD_TMP_DIR ?? join(tmpdir(), 'sieve-uploads')),
     metricsToken: e.METRICS_TOKEN,
+    webhooks: { allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS, attempts: e.WEBHOOK_ATTEMPTS, pollMs: e.WEBHOOK_POLL_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     http: {
       trustProxy: e.TRUST_PROXY,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import { Score } from '../../modules/submissions/score.entity.js';
 import { ScorePredictions } from '../../modules/submissions/score-predictions.entity.js';
 import { Submission } from '../../modules/submissions/submission.entity.js';
 import { Team, TeamInvite } from '../../modules/teams/team.entity.js';
+import { PhaseClosing, Webhook, WebhookDelivery } from '../../modules/webhooks/webhook.entity.js';
 import { WorkerHeartbeat } from '../../modules/workers/worker-heartbeat.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -31,6 +32,9 @@ export const ENTITIES = [
   Rescore,
   WorkerHeartbeat,
   AuditEntry,
+  Webhook,
+  WebhookDelivery,
+  PhaseClosing,
 ];
 
 export function dataSourceOptions(url: string): DataSourceOptions {

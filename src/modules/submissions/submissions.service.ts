@@ -25,6 +25,7 @@ import type { Submission } from './submission.entity.js';
 import { type Competitor, SubmissionsRepository } from './submissions.repository.js';
 import { DisqualificationsRepository } from './disqualifications.repository.js';
 import { SubmissionEventsService } from './submission-events.service.js';
+import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
 import { isTerminal, type SubmissionStatus } from './submission-status.js';
 import { concatMap, interval, map, merge, mergeMap, type Observable, of, takeWhile } from 'rxjs';
 
@@ -55,6 +56,7 @@ export class SubmissionsService {
     private readonly workers: WorkersService,
     private readonly disqualifications: DisqualificationsRepository,
     private readonly events: SubmissionEventsService,
+    private readonly webhooks: WebhooksRepository,
     @Inject(STORAGE) private readonly storage: StoragePort,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -253,6 +255,7 @@ export class SubmissionsService {
     }
     this.logger.info({ submissionId: id, accountId: account.id }, 'submission cancelled');
     await this.submissions.announce({ type: 'status', submissionId: submission.id, status: 'failed' });
+    await this.webhooks.emitSubmission('submission.failed', submission.id);
     return this.view((await this.submissions.findById(submission.id))!, await this.workers.waiting());
   }
 

@@ -10,6 +10,7 @@ import { Rescores1795728696326 } from './1795728696326-rescores.js';
 import { RescoreReason1795729453660 } from './1795729453660-rescore-reason.js';
 import { ResampledScores1795730852667 } from './1795730852667-resampled-scores.js';
 import { AccessControl1795736257820 } from './1795736257820-access-control.js';
+import { Webhooks1795742498467 } from './1795742498467-webhooks.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RescoreReason1795729453660,
   ResampledScores1795730852667,
   AccessControl1795736257820,
+  Webhooks1795742498467,
 ];
