@@ -120,7 +120,11 @@ export class ApiClient {
     private readonly token?: string,
   ) {}
 
-  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /**
+   * Calls the API with the token. Unreachable: exit code 2; an error answer: its message
+   * and details, exit code 4 for a token problem (with how to give one) and 1 otherwise.
+   */
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.token) headers.set('Authorization', `Bearer ${this.token}`);
     let res: Response;
@@ -129,13 +133,17 @@ export class ApiClient {
     } catch (e) {
       throw new CliError(`cannot reach ${this.baseUrl} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}); is the server running? (--url or SIEVE_URL)`, 2);
     }
-    const body = (await res.json().catch(() => null)) as { error?: { message: string; details?: { line?: number; message: string }[] } } | null;
     if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: { message: string; details?: { line?: number; message: string }[] } } | null;
       // A 401 is a missing, invalid, expired or revoked token: say how to give one.
       const hint = res.status === 401 ? '\n  (log in with "sieve login", or pass --token or set SIEVE_TOKEN)' : '';
       throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${formatDetails(body?.error?.details)}${hint}`, res.status === 401 || res.status === 403 ? 4 : 1);
     }
-    return body as T;
+    return res;
+  }
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    return (await (await this.send(path, init)).json().catch(() => null)) as T;
   }
 
   /** Parses an answer with `schema`; a mismatch says which route answered what. */
@@ -174,16 +182,8 @@ export class ApiClient {
    */
   async download(slug: string, role: string, out: string, onBytes: (total: number) => void): Promise<number> {
     const path = role === 'pool' || role === 'dev' ? role : `files/${encodeURIComponent(role)}`;
-    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1/challenges/${encodeURIComponent(slug)}/${path}`, {
-      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-    }).catch((e: Error) => {
-      throw new CliError(`cannot reach ${this.baseUrl} (${e.message}); is the server running? (--url or SIEVE_URL)`, 2);
-    });
-    if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => null)) as { error?: { message: string } } | null;
-      const hint = res.status === 401 ? '\n  (log in with "sieve login", or pass --token or set SIEVE_TOKEN)' : '';
-      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}${hint}`, res.status === 401 || res.status === 403 ? 4 : 1);
-    }
+    const res = await this.send(`/challenges/${encodeURIComponent(slug)}/${path}`);
+    if (!res.body) throw new CliError(`${res.status}: the server sent no file`);
     const partial = `${out}.part`;
     let total = 0;
     const counter = new Transform({
@@ -238,26 +238,16 @@ export class ApiClient {
 
   /** The board as the server writes it in CSV (formula-looking cells neutralized). */
   async leaderboardCsv(slug: string): Promise<string> {
-    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1/challenges/${encodeURIComponent(slug)}/leaderboard?format=csv`, {
-      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-    }).catch((e: Error) => {
-      throw new CliError(`cannot reach ${this.baseUrl} (${e.message}); is the server running? (--url or SIEVE_URL)`, 2);
-    });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => null)) as { error?: { message: string } } | null;
-      throw new CliError(`${res.status}: ${body?.error?.message ?? res.statusText}`, res.status === 401 || res.status === 403 ? 4 : 1);
-    }
-    return res.text();
+    return (await this.send(`/challenges/${encodeURIComponent(slug)}/leaderboard?format=csv`)).text();
   }
+
 
   /**
    * Follows a submission live (GET /submissions/:id/events) until it is scored or failed;
    * where the stream is not available or ends early, polls instead.
    */
   async follow(id: string, on: { status: (s: SubmissionView) => void; progress: (p: ProgressView) => void }, timeoutMs = 30 * 60_000): Promise<SubmissionView> {
-    const headers = new Headers({ accept: 'text/event-stream' });
-    if (this.token) headers.set('Authorization', `Bearer ${this.token}`);
-    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1/submissions/${encodeURIComponent(id)}/events`, { headers, signal: AbortSignal.timeout(timeoutMs) }).catch(() => null);
+    const res = await this.send(`/submissions/${encodeURIComponent(id)}/events`, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(timeoutMs) }).catch(() => null);
     if (res?.ok && res.body) {
       try {
         for await (const e of serverSentEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { serverSentEvents } from '../../src/cli/sse.js';
 import { createLogger } from '../../src/core/logger/logger.js';
 import { type RunningWorker, startWorker } from '../../workers/worker.js';
 import * as client from '../support/client.js';
@@ -9,27 +10,10 @@ interface Sse {
   data: Record<string, unknown>;
 }
 
-/** Reads a server-sent event stream to its end (or until `limit` events). */
-async function readStream(res: Response, limit = 1000): Promise<Sse[]> {
+/** Reads a server-sent event stream to its end, with the parser the CLI uses. */
+async function readStream(res: Response): Promise<Sse[]> {
   const events: Sse[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(frame)?.[1];
-      const data = frame
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-      if (events.length >= limit) return events;
-    }
-  }
+  for await (const e of serverSentEvents(res.body as unknown as AsyncIterable<Uint8Array>)) events.push({ event: e.event, data: JSON.parse(e.data) as Record<string, unknown> });
   return events;
 }
 

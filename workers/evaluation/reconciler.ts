@@ -6,6 +6,7 @@ import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.
 import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
+import { Periodic } from './periodic.js';
 
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -17,8 +18,7 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
  */
 @Injectable()
 export class Reconciler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly submissions: SubmissionsRepository,
@@ -27,27 +27,16 @@ export class Reconciler {
     private readonly webhooks: WebhooksRepository,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(() => this.reconcile(), config.worker.reconcileIntervalMs, (err) => this.logger.warn({ err }, 'reconcile pass failed; will retry'));
+  }
 
   start(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.config.worker.reconcileIntervalMs);
-    this.timer.unref();
+    this.periodic.start(true);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.reconcile()
-      .catch((err: unknown) => {
-        this.logger.warn({ err }, 'reconcile pass failed; will retry');
-        return 0;
-      })
-      .finally(() => (this.running = undefined));
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass. Returns how many submissions it re-enqueued or failed. */

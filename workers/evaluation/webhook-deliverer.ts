@@ -6,6 +6,7 @@ import { ChallengesRepository } from '../../src/modules/challenges/challenges.re
 import { phasesOf } from '../../src/modules/challenges/phases.js';
 import { postJson, signature } from '../../src/modules/webhooks/webhook-http.js';
 import { type DueDelivery, WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
+import { Periodic } from './periodic.js';
 
 const BATCH = 20;
 /** A phase that closed longer ago than this when first seen is not announced (no flood on a first start). */
@@ -19,36 +20,32 @@ const PHASE_LOOKBACK_MS = 24 * 60 * 60 * 1000;
  */
 @Injectable()
 export class WebhookDeliverer {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly periodic: Periodic;
+  private phasesCheckedAt = 0;
 
   constructor(
     private readonly webhooks: WebhooksRepository,
     private readonly challenges: ChallengesRepository,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(() => this.pass(), config.webhooks.pollMs, (err) => this.logger.warn({ err }, 'webhook pass failed; will retry'));
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.config.webhooks.pollMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.pass()
-      .catch((err: unknown) => this.logger.warn({ err }, 'webhook pass failed; will retry'))
-      .finally(() => (this.running = undefined));
-  }
-
-  /** One pass: announce newly closed phases, then send what is due. */
+  /** One pass: announce newly closed phases (at the reconciler's pace: it reads every challenge), then send what is due. */
   async pass(): Promise<void> {
-    await this.announceClosedPhases();
+    if (Date.now() - this.phasesCheckedAt >= this.config.worker.reconcileIntervalMs) {
+      this.phasesCheckedAt = Date.now();
+      await this.announceClosedPhases();
+    }
     const due = await this.webhooks.claimDue(BATCH);
     await Promise.all(due.map((d) => this.send(d)));
   }

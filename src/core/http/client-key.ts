@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { bearerToken } from './bearer.js';
 
 /** Whose budget a request spends: a bearer token's, or (without one) its client address's. */
 export interface Client {
@@ -8,15 +9,13 @@ export interface Client {
   id: string;
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
-
 /**
  * A request with a bearer token is counted per token, whether or not the token turns out
  * valid (the rate limit runs before authentication, so a flood never reaches the
  * database); the token is only kept as a hash. Anything else is counted per address.
  */
 export function clientOf(authorization: string | undefined, address: string | undefined): Client {
-  const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+  const token = bearerToken(authorization);
   if (token !== undefined) return { kind: 'token', id: tokenKey(token) };
   return { kind: 'ip', id: addressKey(address) };
 }

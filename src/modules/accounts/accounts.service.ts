@@ -8,6 +8,7 @@ import { type Principal, ROLE_SCOPES, type Scope, SCOPES } from './access.js';
 import { ROLES, type Role } from './account.entity.js';
 import { type AccountRecord, AccountsRepository, type TokenRecord } from './accounts.repository.js';
 import { fingerprint, hashSecret, newToken, parseToken, verifySecret } from './tokens.js';
+import { bearerToken } from '../../core/http/bearer.js';
 
 export const AccountNameSchema = z
   .string()
@@ -162,7 +163,7 @@ export class AccountsService {
 
   /** Whether this process has already checked this bearer token's secret (then no scrypt runs for it). */
   knows(authorization: string): boolean {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    const token = bearerToken(authorization);
     return token !== undefined && this.verified.has(fingerprint(token));
   }
 
@@ -175,12 +176,12 @@ export class AccountsService {
     if (!authorization) {
       throw AppError.unauthorized('This endpoint needs a token: send "Authorization: Bearer <token>" (POST /api/v1/accounts gives you one)');
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw AppError.unauthorized('The Authorization header must be "Bearer <token>"');
-    const parts = parseToken(match[1]);
+    const token = bearerToken(authorization);
+    if (token === undefined) throw AppError.unauthorized('The Authorization header must be "Bearer <token>"');
+    const parts = parseToken(token);
     if (!parts) throw AppError.unauthorized('The token is not valid');
     const found = await this.accounts.findToken(parts.lookup);
-    const key = fingerprint(match[1]);
+    const key = fingerprint(token);
     const verified = found !== null && this.verified.get(key) === found.id;
     if (!verified) {
       const ok = await verifySecret(parts.secret, found?.secretHash ?? DECOY_HASH);

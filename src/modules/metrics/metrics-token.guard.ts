@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
+import { bearerToken } from '../../core/http/bearer.js';
 
 /**
  * Whether an Authorization header carries `secret` as its bearer token. Both sides are
@@ -10,10 +11,10 @@ import { AppError } from '../../core/errors/app-error.js';
  * included) and tells nothing about how much of the secret was right.
  */
 export function bearerMatches(header: string | undefined, secret: string): boolean {
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const token = bearerToken(header);
   const digest = (s: string) => createHash('sha256').update(s).digest();
-  const equal = timingSafeEqual(digest(match?.[1] ?? ''), digest(secret));
-  return match !== null && equal;
+  const equal = timingSafeEqual(digest(token ?? ''), digest(secret));
+  return token !== undefined && equal;
 }
 
 /** GET /metrics: open when METRICS_TOKEN is unset, otherwise only with "Authorization: Bearer <METRICS_TOKEN>". */

@@ -102,10 +102,7 @@ export class SubmissionsService {
       counted = e;
     }
 
-    const id = randomUUID();
-    const kind = fileKind(bytes);
-    const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
-    await this.storage.put(fileKey, createReadStream(file.path), { contentType: kind.contentType });
+    const { id, fileKey } = await this.store(challenge.id, bytes, createReadStream(file.path));
     try {
       await this.submissions.withSubmitLock(challenge.id, [competitor.id], async (em) => {
         // Again under the lock: another upload may have taken the last slot while this one was validated.
@@ -139,12 +136,7 @@ export class SubmissionsService {
       this.logger.warn({ ...log, code: counted.code }, 'submission refused and counted');
       throw counted;
     }
-    try {
-      await this.queue.enqueue(id, queueFor(spec));
-    } catch (err) {
-      // The row is the truth: the reconciler enqueues it once the queue is back.
-      this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will retry');
-    }
+    await this.enqueue(id, queueFor(spec), log);
     this.logger.info({ ...log, items: itemCount }, 'submission accepted');
     return { id, status: 'queued' };
   }
@@ -158,10 +150,7 @@ export class SubmissionsService {
     const { spec } = version;
     const protocol = protocolFor(spec);
     const itemCount = protocol.itemCount(await protocol.validate(bytes, spec, this.data.files(version)));
-    const id = randomUUID();
-    const kind = fileKind(bytes);
-    const fileKey = `submissions/${challenge.id}/${id}${kind.extension}`;
-    await this.storage.put(fileKey, bytes, { contentType: kind.contentType });
+    const { id, fileKey } = await this.store(challenge.id, bytes, bytes);
     const row = {
       id,
       challengeId: challenge.id,
@@ -181,9 +170,24 @@ export class SubmissionsService {
       await this.storage.delete(fileKey).catch(() => undefined);
       throw e;
     });
-    await this.queue.enqueue(id, queueFor(spec)).catch((err: unknown) => this.logger.warn({ challenge: challenge.slug, submissionId: id, err }, 'could not enqueue; the reconciler will retry'));
-    this.logger.info({ challenge: challenge.slug, submissionId: id, version: version.version }, 'dry run queued');
+    const log = { challenge: challenge.slug, submissionId: id };
+    await this.enqueue(id, queueFor(spec), log);
+    this.logger.info({ ...log, version: version.version }, 'dry run queued');
     return { id, status: 'queued' };
+  }
+
+  /** Stores a validated file under a new submission id (the key is generated, never the client's name). */
+  private async store(challengeId: string, bytes: Buffer, body: Buffer | NodeJS.ReadableStream): Promise<{ id: string; fileKey: string }> {
+    const id = randomUUID();
+    const kind = fileKind(bytes);
+    const fileKey = `submissions/${challengeId}/${id}${kind.extension}`;
+    await this.storage.put(fileKey, body, { contentType: kind.contentType });
+    return { id, fileKey };
+  }
+
+  /** Queues the evaluation; the row is the truth, so when the queue is down the reconciler enqueues it later. */
+  private async enqueue(id: string, queue: QueueName, log: object): Promise<void> {
+    await this.queue.enqueue(id, queue).catch((err: unknown) => this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will retry'));
   }
 
   /** The phase taking submissions now; 409 with the phase dates when none is. */
