@@ -35,7 +35,10 @@ export class EvaluateSubmissionProcessor {
       return 'skipped';
     }
     await this.submissions.announce({ type: 'status', submissionId, status: 'running' });
-    const progress = (p: Progress) => void this.submissions.announce({ type: 'progress', submissionId, ...p });
+    // Announced one after another: each NOTIFY may take another pooled connection, and
+    // two in flight at once can arrive out of order.
+    let announced = Promise.resolve();
+    const progress = (p: Progress) => void (announced = announced.then(() => this.submissions.announce({ type: 'progress', submissionId, ...p })));
     const version = await this.challenges.findVersion(submission.challengeId, submission.challengeVersion);
     if (!version) throw new Error(`challenge version ${submission.challengeVersion} of ${submission.challengeId} is missing`);
     const spec = version.spec;
@@ -43,6 +46,7 @@ export class EvaluateSubmissionProcessor {
     const started = performance.now();
 
     const outcome = await this.scorer.score(version, submission.fileKey, progress);
+    await announced;
     if (outcome.kind === 'invalid') {
       if (await this.submissions.markFailed(submissionId, 'invalid_submission', outcome.error.message, outcome.error.details)) await this.finished(submissionId, 'failed');
       challengeLog.warn({ code: outcome.error.code }, 'submission invalid at evaluation');
