@@ -12,6 +12,7 @@ import { DOCS_ASSETS_PATH, swaggerUiAssets } from './core/openapi/swagger-ui.js'
 import { requestIds } from './core/http/request-id.middleware.js';
 import { httpLatency } from './modules/metrics/http-latency.middleware.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
+import { WEB_PATHS } from './modules/web/web-pages.js';
 
 export const API_PREFIX = 'api/v1';
 /** Every route that takes JSON takes at most this much (uploads are multipart, capped by MAX_UPLOAD_BYTES). */
@@ -32,7 +33,9 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   app.use(requestIds(logger));
   app.use(httpLatency(app.get(MetricsService)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'docs'] });
+  // The web pages' forms (only their routes take them: see RequestShapeGuard).
+  app.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'docs', ...WEB_PATHS] });
   // Swagger UI's files for the /docs page: static files, not routes (no guard runs for them).
   app.use(DOCS_ASSETS_PATH, swaggerUiAssets());
   app.useGlobalFilters(new AppErrorFilter(logger));

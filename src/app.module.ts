@@ -11,6 +11,7 @@ import { OrganizersModule } from './modules/organizers/organizers.module.js';
 import { RescoringModule } from './modules/rescoring/rescoring.module.js';
 import { SubmissionsModule } from './modules/submissions/submissions.module.js';
 import { TeamsModule } from './modules/teams/teams.module.js';
+import { WebModule } from './modules/web/web.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { WorkersModule } from './modules/workers/workers.module.js';
 
@@ -35,6 +36,7 @@ export class AppModule {
         MetricsModule,
         WorkersModule,
         OpenApiModule,
+        WebModule,
         ...extra,
       ],
     };

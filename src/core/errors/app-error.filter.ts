@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import type { Logger } from 'pino';
 import { AppError, type ErrorDetail } from './app-error.js';
 
-interface ErrorBody {
+export interface ErrorBody {
   error: { code: string; message: string; details: ErrorDetail[]; errorId?: string };
 }
 
@@ -29,30 +29,31 @@ export class AppErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const [status, body] = this.toBody(exception);
+    const [status, body] = errorBodyOf(exception, this.logger);
     if (response.headersSent) {
       response.end();
       return;
     }
     response.status(status).json(body);
   }
+}
 
-  private toBody(exception: unknown): [number, ErrorBody] {
-    if (exception instanceof AppError) {
-      return [exception.status, { error: { code: exception.code, message: exception.message, details: exception.details } }];
-    }
-    if (exception instanceof ZodError) {
-      const details = exception.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message }));
-      return [400, { error: { code: 'invalid_request', message: 'The request is not valid', details } }];
-    }
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
-      const status = exception.getStatus();
-      return [status, { error: { code: HTTP_CODES[status] ?? 'bad_request', message: httpMessage(exception), details: [] } }];
-    }
-    const errorId = randomUUID();
-    this.logger.error({ err: exception, errorId }, 'unhandled error');
-    return [500, { error: { code: 'internal', message: `Internal error; quote errorId ${errorId} when reporting it`, details: [], errorId } }];
+/** The status and the error shape for anything thrown; an unexpected error is logged with the errorId it answers. */
+export function errorBodyOf(exception: unknown, logger: Logger): [number, ErrorBody] {
+  if (exception instanceof AppError) {
+    return [exception.status, { error: { code: exception.code, message: exception.message, details: exception.details } }];
   }
+  if (exception instanceof ZodError) {
+    const details = exception.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message }));
+    return [400, { error: { code: 'invalid_request', message: 'The request is not valid', details } }];
+  }
+  if (exception instanceof HttpException && exception.getStatus() < 500) {
+    const status = exception.getStatus();
+    return [status, { error: { code: HTTP_CODES[status] ?? 'bad_request', message: httpMessage(exception), details: [] } }];
+  }
+  const errorId = randomUUID();
+  logger.error({ err: exception, errorId }, 'unhandled error');
+  return [500, { error: { code: 'internal', message: `Internal error; quote errorId ${errorId} when reporting it`, details: [], errorId } }];
 }
 
 function httpMessage(exception: HttpException): string {

@@ -1,3 +1,4 @@
+import { SetMetadata } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 
@@ -19,3 +20,13 @@ export function ceilingOf(config: { maxUploadBytes: number; bundles: { maxBytes:
 export function uploadRouteOf(reflector: Reflector, context: ExecutionContext): UploadRouteOptions | undefined {
   return reflector.getAllAndOverride<UploadRouteOptions | undefined>(UPLOAD_ROUTE, [context.getHandler(), context.getClass()]);
 }
+
+export const FORM_ROUTE = 'sieve:form-route';
+
+/** Whether the route takes an HTML form's fields (application/x-www-form-urlencoded) instead of JSON. */
+export function isFormRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  return reflector.getAllAndOverride<boolean | undefined>(FORM_ROUTE, [context.getHandler(), context.getClass()]) === true;
+}
+
+/** The route takes an HTML form (urlencoded fields), not JSON: for the web pages' forms. */
+export const FormRoute = (): MethodDecorator & ClassDecorator => SetMetadata(FORM_ROUTE, true);

@@ -33,3 +33,8 @@ export interface ApiDocOptions {
 
 /** Documents a route in the OpenAPI document at /api/v1/openapi.json; a route without it makes the generator throw. */
 export const ApiDoc = (doc: ApiDocOptions): MethodDecorator => SetMetadata(API_DOC, doc);
+
+export const API_EXCLUDED = 'sieve:api-excluded';
+
+/** A controller whose routes are pages for people (HTML), not operations of the API: the document leaves them out. */
+export const ApiExcluded = (): ClassDecorator => SetMetadata(API_EXCLUDED, true);

@@ -4,7 +4,7 @@ import { ApplicationConfig, DiscoveryService, MetadataScanner, Reflector } from 
 import { ACCESS_RULE, type AccessRule } from '../../modules/accounts/access.js';
 import { SKIP_RATE_LIMIT } from '../http/rate-limit.guard.js';
 import { UPLOAD_ROUTE, type UploadRouteOptions } from '../http/upload-route.metadata.js';
-import { API_DOC, type ApiDocOptions } from './api-doc.js';
+import { API_DOC, API_EXCLUDED, type ApiDocOptions } from './api-doc.js';
 import { HTTP_METHODS, type HttpMethod, type RouteFacts } from './openapi-document.js';
 import { servedPaths } from './route-paths.js';
 
@@ -19,7 +19,8 @@ function httpMethodOf(method: RequestMethod, where: string): HttpMethod {
  * Every route of the application with what it declares about itself, read from the same
  * metadata the guards read (access rule, upload, rate limit) and the same prefix settings
  * the router used. Walks Nest's controllers rather than Express's route table, which is
- * not a public API; the integration test checks that both agree.
+ * not a public API; the integration test checks that both agree. Controllers of web pages
+ * (`@ApiExcluded()`) are not the API and are left out.
  */
 @Injectable()
 export class RouteExplorer {
@@ -34,7 +35,7 @@ export class RouteExplorer {
     const global = { prefix: this.config.getGlobalPrefix(), exclude: this.config.getGlobalPrefixOptions().exclude ?? [] };
     return this.discovery.getControllers().flatMap((wrapper) => {
       const controller = wrapper.metatype as Type | null;
-      if (!controller) return [];
+      if (!controller || this.reflector.get<boolean | undefined>(API_EXCLUDED, controller)) return [];
       const controllerPath = this.reflector.get<string | string[] | undefined>(PATH_METADATA, controller) ?? '/';
       const tag = (wrapper.host?.name ?? controller.name).replace(/Module$/, '').toLowerCase();
       return this.scanner.getAllMethodNames(controller.prototype).flatMap((name): RouteFacts[] => {

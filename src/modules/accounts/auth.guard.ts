@@ -7,8 +7,19 @@ import { clientOf } from '../../core/http/client-key.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../../core/http/rate-limit.store.js';
 import { ACCESS_RULE, type AccessRule, type Principal } from './access.js';
 import { AccountsService } from './accounts.service.js';
+import { isSafeMethod, sameOrigin, sessionToken } from './session.js';
 
 type AuthedRequest = Request & { principal?: Principal };
+
+/**
+ * The credential a request carries: its Authorization header, else the web pages' session
+ * cookie (as the same header), noting which.
+ */
+function credentialOf(request: Request): { header: string | undefined; cookie: boolean } {
+  if (request.headers.authorization !== undefined) return { header: request.headers.authorization, cookie: false };
+  const token = sessionToken(request);
+  return token === undefined ? { header: undefined, cookie: false } : { header: `Bearer ${token}`, cookie: true };
+}
 
 /**
  * The one gate every route passes (registered globally). A route must declare its rule
@@ -32,10 +43,14 @@ export class AuthGuard implements CanActivate {
     if (!rule) throw new Error(`route ${request.method} ${request.route?.path ?? request.path} declares no access rule`);
     // Checked by the route's own guard; its secret is no account token and must not count as a failed token check.
     if (rule.kind === 'own-credential') return true;
-    const header = request.headers.authorization;
+    const { header, cookie } = credentialOf(request);
+    if (cookie && !isSafeMethod(request.method) && !sameOrigin(request)) {
+      throw new AppError(403, 'cross_origin', 'This request changes something and carries the session cookie, but it did not come from one of this site\'s pages; send the token in an Authorization header instead');
+    }
     if (header !== undefined && !this.accounts.knows(header)) await this.limitTokenChecks(request, context.switchToHttp().getResponse<Response>());
     if (rule.kind === 'public') {
-      if (header !== undefined) request.principal = await this.accounts.authenticate(header);
+      // An expired or revoked session only makes a public page anonymous (the pages offer to sign in again).
+      if (header !== undefined) request.principal = cookie ? await this.accounts.authenticate(header).catch(anonymousOn401) : await this.accounts.authenticate(header);
       return true;
     }
     const principal = await this.accounts.authenticate(header);
@@ -64,6 +79,11 @@ export class AuthGuard implements CanActivate {
       ]);
     }
   }
+}
+
+function anonymousOn401(error: unknown): undefined {
+  if (error instanceof AppError && error.status === 401) return undefined;
+  throw error;
 }
 
 /** The caller of a `@RequireScope` route. */

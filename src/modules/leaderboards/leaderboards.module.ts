@@ -9,6 +9,6 @@ import { LeaderboardsService } from './leaderboards.service.js';
   imports: [ChallengesModule],
   controllers: [LeaderboardsController],
   providers: [LeaderboardsRepository, LeaderboardsService, BoardStatistics],
-  exports: [LeaderboardsRepository],
+  exports: [LeaderboardsRepository, LeaderboardsService],
 })
 export class LeaderboardsModule {}

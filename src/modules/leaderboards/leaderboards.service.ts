@@ -27,47 +27,28 @@ export class LeaderboardsService {
   ) {}
 
   /**
+   * Every scored submission the board ranks from (the competing ones, each with the score
+   * the board shows: the public part while the split is hidden), oldest first: the
+   * points of the best-score-over-time plot. Nothing a board does not already show.
+   */
+  async history(slug: string, query: BoardQuery = {}, principal?: Principal) {
+    const { metric, direction, phase, split, settings, competing } = await this.load(slug, query, principal);
+    const points = competing
+      .filter((r) => Number.isFinite(r.score))
+      // At the board's precision: a challenge that rounds its scores does not show more here.
+      .map((r) => ({ at: r.submittedAt, score: settings.precision ? roundTo(r.score, settings.precision) : r.score, competitor: r.participant }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    return { metric, direction, phase: phase.name, split, points };
+  }
+
+  /**
    * One phase's board under one version (default: the current version; the open phase,
    * else the last one that opened). Each version ranks the scores computed under it. With a
    * public/private split it is the public board until the phase closes, and the private
    * one after, ranking each participant's final picks (or their best public ones).
    */
   async get(slug: string, query: BoardQuery = {}, principal?: Principal) {
-    const { challenge, version: current } = await this.challenges.access(slug, principal);
-    const version = query.version === undefined ? current : await this.versions.findVersion(challenge.id, query.version);
-    if (!version) throw AppError.notFound(`Version ${query.version} of challenge "${slug}"`);
-    const { spec } = version;
-    const protocol = protocolFor(spec);
-    const { metric, direction } = protocol.ranking(spec);
-    const breakdown = protocol.breakdown?.(spec) ?? [];
-    const settings = leaderboardOf(spec);
-
-    const phase = query.phase === undefined ? boardPhase(spec) : phaseNamed(spec, query.phase);
-    if (!phase) throw AppError.notFound(`Phase "${query.phase}" of challenge "${slug}"`);
-    const isRevealed = revealed(spec, phase.name);
-    if (query.split && !settings.split) {
-      throw AppError.badRequest('no_split', `Challenge "${slug}" has no public/private split: leave out "split"`);
-    }
-    const split = settings.split ? (query.split ?? (isRevealed ? 'private' : 'public')) : null;
-    if (split === 'private' && !isRevealed) {
-      const at = revealsAt(spec, phase.name);
-      throw AppError.conflict('not_revealed', `The private board of phase "${phase.name}" is revealed when the phase closes${at ? ` (${at})` : ''}; until then only the public board is shown`);
-    }
-
-    const key = split ? `${split}_${metric}` : metric;
-    const rows = await this.leaderboards.scoredInPhase(challenge.id, version.version, phase.name);
-    const scoreOf = (r: ScoredRow) => (split ? (r.metrics[key] ?? Number.NaN) : r.value);
-    const part: BoardPart = split ?? 'all';
-    const ladder = settings.ladder && split !== 'private' && BoardStatistics.applies(spec);
-    let competing = (split === 'private' ? finalCandidates(rows, (r) => r.metrics[`public_${metric}`] ?? Number.NaN, direction, settings.finalSubmissions) : rows).map((r) => ({
-      ...r,
-      score: scoreOf(r),
-    }));
-    if (ladder) {
-      // Each participant's entry is the Ladder's last released score and the submission it came from.
-      const released = await this.statistics.ladder(version, part, competing, direction);
-      competing = competing.filter((r) => released.get(r.participantId)?.submissionId === r.submissionId).map((r) => ({ ...r, score: released.get(r.participantId)!.released }));
-    }
+    const { challenge, version, spec, metric, direction, breakdown, settings, phase, split, key, part, ladder, competing } = await this.load(slug, query, principal);
     const entries = rankLeaderboard(competing, direction);
     const groups = await this.statistics.tieGroups(version, part, entries);
     const shown = (value: number) => (settings.precision ? roundTo(value, settings.precision) : value);
@@ -105,6 +86,46 @@ export class LeaderboardsService {
         submittedAt: e.submittedAt,
       })),
     };
+  }
+
+  /** What a board is ranked from: the version, the phase, the split and the competing scored submissions with the score each shows. */
+  private async load(slug: string, query: BoardQuery, principal?: Principal) {
+    const { challenge, version: current } = await this.challenges.access(slug, principal);
+    const version = query.version === undefined ? current : await this.versions.findVersion(challenge.id, query.version);
+    if (!version) throw AppError.notFound(`Version ${query.version} of challenge "${slug}"`);
+    const { spec } = version;
+    const protocol = protocolFor(spec);
+    const { metric, direction } = protocol.ranking(spec);
+    const breakdown = protocol.breakdown?.(spec) ?? [];
+    const settings = leaderboardOf(spec);
+
+    const phase = query.phase === undefined ? boardPhase(spec) : phaseNamed(spec, query.phase);
+    if (!phase) throw AppError.notFound(`Phase "${query.phase}" of challenge "${slug}"`);
+    const isRevealed = revealed(spec, phase.name);
+    if (query.split && !settings.split) {
+      throw AppError.badRequest('no_split', `Challenge "${slug}" has no public/private split: leave out "split"`);
+    }
+    const split = settings.split ? (query.split ?? (isRevealed ? 'private' : 'public')) : null;
+    if (split === 'private' && !isRevealed) {
+      const at = revealsAt(spec, phase.name);
+      throw AppError.conflict('not_revealed', `The private board of phase "${phase.name}" is revealed when the phase closes${at ? ` (${at})` : ''}; until then only the public board is shown`);
+    }
+
+    const key = split ? `${split}_${metric}` : metric;
+    const rows = await this.leaderboards.scoredInPhase(challenge.id, version.version, phase.name);
+    const scoreOf = (r: ScoredRow) => (split ? (r.metrics[key] ?? Number.NaN) : r.value);
+    const part: BoardPart = split ?? 'all';
+    const ladder = settings.ladder && split !== 'private' && BoardStatistics.applies(spec);
+    let competing = (split === 'private' ? finalCandidates(rows, (r) => r.metrics[`public_${metric}`] ?? Number.NaN, direction, settings.finalSubmissions) : rows).map((r) => ({
+      ...r,
+      score: scoreOf(r),
+    }));
+    if (ladder) {
+      // Each participant's entry is the Ladder's last released score and the submission it came from.
+      const released = await this.statistics.ladder(version, part, competing, direction);
+      competing = competing.filter((r) => released.get(r.participantId)?.submissionId === r.submissionId).map((r) => ({ ...r, score: released.get(r.participantId)!.released }));
+    }
+    return { challenge, version, spec, metric, direction, breakdown, settings, phase, split, key, part, ladder, competing };
   }
 }
 

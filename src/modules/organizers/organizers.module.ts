@@ -11,5 +11,6 @@ import { OrganizersService } from './organizers.service.js';
   imports: [AccountsModule, AuditModule, ChallengesModule, SubmissionsModule, RescoringModule],
   controllers: [OrganizersController],
   providers: [OrganizersService],
+  exports: [OrganizersService],
 })
 export class OrganizersModule {}

@@ -17,6 +17,7 @@ import { AccountNameSchema, AccountsService } from '../accounts/accounts.service
 import { AuditService } from '../audit/audit.service.js';
 import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
+import { phaseAt } from '../challenges/phases.js';
 import { DisqualificationsRepository } from '../submissions/disqualifications.repository.js';
 import { SubmissionsRepository } from '../submissions/submissions.repository.js';
 import { SubmissionsService } from '../submissions/submissions.service.js';
@@ -142,6 +143,26 @@ export class OrganizersService {
     const { before, after } = await this.challenges.editSchedule(access, body);
     await this.audit.record(principal, { action: 'challenge.schedule', challengeId: access.challenge.id, target: { type: 'challenge', id: slug }, before, after });
     return this.challenges.describe(slug, principal);
+  }
+
+  /**
+   * Ends the phase taking submissions now: its `closes` becomes now (a challenge without
+   * phases gets its one phase, "open", dated from its publication). Its board's private
+   * part is revealed, as at any phase's close. Audited as a schedule edit.
+   */
+  async closePhase(slug: string, principal: Principal, name: string) {
+    const access = await this.challenges.asOrganizer(slug, principal, 'close its phases');
+    const { spec, publishedAt } = access.version;
+    const now = new Date();
+    const state = phaseAt(spec, now);
+    if (state.state !== 'open' || state.phase.name !== name) {
+      const open = state.state === 'open' ? ` ("${state.phase.name}" is)` : ' (none is)';
+      throw AppError.conflict('phase_not_open', `Phase "${name}" of "${slug}" is not the one taking submissions now${open}; only the open phase can be closed`);
+    }
+    const phases = spec.phases
+      ? spec.phases.map((p) => (p.name === name ? { ...p, closes: now.toISOString() } : p))
+      : [{ name, title: state.phase.title, opens: new Date(Math.min(publishedAt.getTime(), now.getTime() - 1000)).toISOString(), closes: now.toISOString() }];
+    return this.editSchedule(slug, principal, { phases });
   }
 
   async collaborators(slug: string, principal: Principal) {

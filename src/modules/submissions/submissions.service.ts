@@ -322,6 +322,15 @@ export class SubmissionsService {
     throw AppError.notFound(`Submission "${id}"`);
   }
 
+  /**
+   * The organizers' baseline as everyone may see it: the newest dry run of the version when
+   * it scored, shown like any submission (the public part while a split is hidden).
+   */
+  async baseline(challengeId: string, version: number) {
+    const dryRun = await this.submissions.latestDryRun(challengeId, version);
+    return dryRun?.status === 'scored' ? this.view(dryRun, await this.workers.waiting()) : null;
+  }
+
   async listMine(account: Principal, slug: string) {
     const access = await this.challenges.asParticipant(slug, account);
     const { challenge } = access;

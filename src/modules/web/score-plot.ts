@@ -28,7 +28,7 @@ const DAY = 24 * HOUR;
 const CLOCK_STEPS = [1, 2, 5, 10, 15, 30].map((m) => m * MINUTE).concat([1, 2, 3, 6, 12].map((h) => h * HOUR));
 const DATE_STEPS = [1, 2, 7, 14, 30, 60, 91, 182, 365, 730, 1825, 3650].map((d) => d * DAY);
 const MAX_TICKS = 6;
-const MARGIN = { top: 16, right: 20, bottom: 44, left: 64 };
+const MARGIN = { top: 16, right: 40, bottom: 44, left: 64 };
 // Fallback colours (CSS classes may override them), readable on white.
 const INK = '#333';
 const AXIS = '#555';
