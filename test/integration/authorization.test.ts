@@ -23,6 +23,8 @@ interface Call {
   file?: Buffer;
   /** The multipart field of `file`. */
   field?: string;
+  /** An HTML form's fields (application/x-www-form-urlencoded). */
+  form?: Record<string, string>;
 }
 
 interface Row {
@@ -38,6 +40,8 @@ interface Row {
   after?: () => Promise<void>;
   /** A stream that stays open (server-sent events): only its status is read. */
   stream?: boolean;
+  /** A web page or form: refusals are pages (HTML), a GET that needs an account redirects to sign in (303), a form's success redirects (303). */
+  page?: boolean;
 }
 
 describe('authorization matrix: every route × every kind of caller', () => {
@@ -55,11 +59,14 @@ describe('authorization matrix: every route × every kind of caller', () => {
       const form = new FormData();
       form.set(call.field ?? 'file', new Blob([call.file]), call.field === 'bundle' ? 'bundle.tar.gz' : 'file.csv');
       body = form;
+    } else if (call.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(call.form).toString();
     } else if (call.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(call.body);
     }
-    return fetch(`${stack.url}${path}`, { method, headers, body });
+    return fetch(`${stack.url}${path}`, { method, headers, body, redirect: 'manual' });
   };
 
   const json = async <T>(res: Response, status: number): Promise<T> => {
@@ -101,6 +108,10 @@ describe('authorization matrix: every route × every kind of caller', () => {
     };
   };
 
+  const openAgain = () =>
+    stack
+      .sql(`UPDATE challenge_versions v SET spec = v.spec - 'phases' FROM challenges c WHERE c.id = v.challenge_id AND c.slug = 'alpha' AND v.version = c.current_version`)
+      .then(() => undefined);
   const setStatus = (status: string) => stack.sql(`UPDATE challenges SET status = $1 WHERE slug = 'alpha'`, [status]).then(() => undefined);
   /** One hook of the shared participant's, for the read-only rows (a participant may have 10). */
   let hookOfCast: string | undefined;
@@ -249,6 +260,33 @@ describe('authorization matrix: every route × every kind of caller', () => {
     'POST /api/v1/challenges/:slug/rescores': { expect: [401, 403, 403, 403, 202, 202], audit: 'challenge.rescore', call: () => ({ body: {} }) },
     'GET /api/v1/challenges/:slug/rescores': { expect: [401, 403, 403, 403, 200, 200] },
     'GET /api/v1/challenges/:slug/rescores/:id': { expect: [401, 403, 403, 403, 200, 200], call: () => ({ path: `/api/v1/challenges/alpha/rescores/${rescoreRun}` }) },
+    // The web pages: the same rules as the API routes they mirror.
+    'GET /': { expect: [200, 200, 200, 200, 200, 200], page: true },
+    'GET /login': { expect: [200, 200, 200, 200, 200, 200], page: true },
+    'GET /register': { expect: [200, 200, 200, 200, 200, 200], page: true },
+    'GET /assets/:name': { expect: [200, 200, 200, 200, 200, 200], page: true, call: () => ({ path: '/assets/sieve.css' }) },
+    'POST /login': { expect: [401, 303, 303, 303, 303, 303], page: true, call: (actor, c) => ({ form: { token: c.token[actor] ?? 'sieve_not-a-real-token', next: '/' } }) },
+    'POST /register': { expect: [201, 201, 201, 201, 201, 201], page: true, call: () => ({ form: { name: unique('web') } }) },
+    'POST /logout': { expect: [401, 303, 303, 303, 303, 303], page: true, call: () => ({ form: {} }) },
+    'GET /c/:slug': { expect: [200, 200, 200, 200, 200, 200], page: true },
+    'GET /c/:slug/leaderboard': { expect: [200, 200, 200, 200, 200, 200], page: true },
+    'POST /c/:slug/join': { expect: [401, 303, 303, 303, 409, 409], page: true, fresh: true, call: () => ({ form: { acceptRules: 'yes' } }) },
+    'POST /c/:slug/submit': { expect: [401, 303, 303, 403, 403, 403], page: true, call: async () => ({ file: await baseline() }) },
+    'GET /c/:slug/submissions': { expect: [303, 200, 200, 403, 200, 200], page: true },
+    'GET /c/:slug/submissions/:id': { expect: [303, 200, 404, 404, 200, 200], page: true },
+    'GET /c/:slug/organize': { expect: [303, 403, 403, 403, 200, 200], page: true },
+    'POST /c/:slug/organize/rescore': { expect: [401, 403, 403, 403, 303, 303], page: true, audit: 'challenge.rescore', call: () => ({ form: {} }) },
+    'POST /c/:slug/organize/phases/:phase/close': {
+      expect: [401, 403, 403, 403, 303, 303],
+      page: true,
+      audit: 'challenge.schedule',
+      // alpha has no phases: each caller finds its one phase, "open", open again.
+      call: async () => {
+        await openAgain();
+        return { path: '/c/alpha/organize/phases/open/close', form: {} };
+      },
+      after: openAgain,
+    },
     'GET /api/v1/workers': { expect: [401, 403, 403, 403, 403, 200] },
     'POST /api/v1/challenges/:slug/webhooks': {
       // Whoever takes part in the challenge; an organizer of another one does not.
@@ -310,7 +348,9 @@ describe('authorization matrix: every route × every kind of caller', () => {
       }
       const text = await res.text();
       if (res.status >= 500) throw new Error(`${route} as ${actor}: ${res.status} ${text}`);
-      if (res.status >= 400) expect(JSON.parse(text)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+      if (res.status >= 400 && row.page) expect({ route, type: res.headers.get('content-type') }).toEqual({ route, type: expect.stringMatching(/^text\/html/) });
+      else if (res.status >= 400) expect(JSON.parse(text)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+      if (res.status === 303 && method === 'GET') expect(res.headers.get('location')).toMatch(/^\/login\?next=/);
       if (row.audit && res.status < 300) expect(await auditCount(row.audit, c.id[actor])).toBe(before + 1);
     }
     await row.after?.();

@@ -111,7 +111,7 @@ describe('the OpenAPI document and the docs page', () => {
   });
 
   it('describes every route the application serves, and no route it does not', () => {
-    const served = routesOf(stack.api).map((r) => r.replace(/:(\w+)/g, '{$1}'));
+    const served = routesOf(stack.api, { pages: false }).map((r) => r.replace(/:(\w+)/g, '{$1}'));
     expect(operations.map(([route]) => route).sort()).toEqual(served.sort());
   });
 
