@@ -23,4 +23,17 @@ describe('checkRequestShape', () => {
     expect(problem?.status ?? null).toBe(status);
     if (message) expect(problem?.message).toMatch(message);
   });
+
+  it.each<[string, Record<string, string>, number | null]>([
+    ["a web form's fields", { 'content-length': '10', 'content-type': 'application/x-www-form-urlencoded' }, null],
+    ['an empty form post', { 'content-length': '0' }, null],
+    ['JSON to a form route', { 'content-length': '10', 'content-type': 'application/json' }, 415],
+    ['multipart to a form route', { 'content-length': '10', 'content-type': 'multipart/form-data; boundary=x' }, 415],
+  ])('a form route: %s', (_name, headers, status) => {
+    expect(checkRequestShape(headers, undefined, ceiling, true)?.status ?? null).toBe(status);
+  });
+
+  it('refuses form fields on a JSON route', () => {
+    expect(checkRequestShape({ 'content-length': '10', 'content-type': 'application/x-www-form-urlencoded' }, undefined, ceiling)?.status).toBe(415);
+  });
 });
