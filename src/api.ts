@@ -10,6 +10,12 @@ import { NestPinoLogger } from './core/logger/logger.js';
 import { sweepStaleUploads } from './core/http/temp-file.storage.js';
 import { DOCS_ASSETS_PATH, swaggerUiAssets } from './core/openapi/swagger-ui.js';
 import { requestIds } from './core/http/request-id.middleware.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from './core/http/rate-limit.store.js';
+import { QUEUE_BACKEND, type QueueBackend } from './core/queue/queue-backend.js';
+import { QUEUE_BOARD_PATH, queueBoard } from './core/queue/queue-board.js';
+import { adminOnly } from './core/queue/queue-board-access.js';
+import { AccountsService } from './modules/accounts/accounts.service.js';
+import { tokenCheckLimit } from './modules/accounts/auth.guard.js';
 import { httpLatency } from './modules/metrics/http-latency.middleware.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { WEB_PATHS } from './modules/web/web-pages.js';
@@ -32,13 +38,18 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   // Before the body parser and the routes, so that every request, refused ones included, has an id and a time.
   app.use(requestIds(logger));
   app.use(httpLatency(app.get(MetricsService)));
+  const errors = new AppErrorFilter(logger);
+  // The admins' read-only view of the queues: a plain Express router (no Nest route, no guard runs for it), gated by adminOnly.
+  const accounts = app.get(AccountsService);
+  const tokenChecks = tokenCheckLimit(accounts, app.get<RateLimitStore>(RATE_LIMIT_STORE), config.http.rateLimits.authChecks);
+  app.use(QUEUE_BOARD_PATH, queueBoard(app.get<QueueBackend>(QUEUE_BACKEND), QUEUE_BOARD_PATH, adminOnly(accounts, tokenChecks), (err, res) => errors.reply(err, res)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // The web pages' forms (only their routes take them: see RequestShapeGuard).
   app.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics', 'docs', ...WEB_PATHS] });
   // Swagger UI's files for the /docs page: static files, not routes (no guard runs for them).
   app.use(DOCS_ASSETS_PATH, swaggerUiAssets());
-  app.useGlobalFilters(new AppErrorFilter(logger));
+  app.useGlobalFilters(errors);
   app.disable('x-powered-by');
   // Idle keep-alive connections stay open longer than clients and proxies keep theirs
   // (Node's 5 s default lets a busy event loop close a socket a client is about to reuse).

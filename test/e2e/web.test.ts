@@ -175,6 +175,20 @@ describe('web pages in a browser', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('phase_closed');
   }, 120_000);
 
+  it('an admin signed in on the pages opens the read-only queue board', async () => {
+    const admin = await stack.api.get(AccountsService).create('queen', 'admin');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/login`);
+    await page.getByLabel('Token').fill(admin.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await page.getByText('evaluate-cpu').first().waitFor({ timeout: 30_000 });
+    await expect(page.getByText('evaluate-gpu').count()).resolves.toBeGreaterThan(0);
+    await screenshot(page, '13-admin-queues');
+    await context.close();
+  }, 60_000);
+
   it('every page fits a phone, and no page breaks its own Content-Security-Policy', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const page = await newPage(context);

@@ -57,7 +57,8 @@ describe('web sessions', () => {
       form.set('file', new Blob([file]), 'random.csv');
       return fetch(`${stack.url}/api/v1/challenges/${SLUG}/submissions`, { method: 'POST', headers: { cookie, ...headers }, body: form });
     };
-    for (const headers of [{}, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: stack.url }]) {
+    const attempts: Record<string, string>[] = [{}, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: stack.url }];
+    for (const headers of attempts) {
       const res = await upload(headers);
       expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('cross_origin');

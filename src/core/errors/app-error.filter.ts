@@ -28,7 +28,11 @@ export class AppErrorFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    this.reply(exception, host.switchToHttp().getResponse<Response>());
+  }
+
+  /** Answers `exception` in the one error shape: for plain Express handlers too, which Nest's filters do not reach. */
+  reply(exception: unknown, response: Response): void {
     const [status, body] = errorBodyOf(exception, this.logger);
     if (response.headersSent) {
       response.end();

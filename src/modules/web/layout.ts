@@ -35,7 +35,7 @@ ${opts.head}
 <a class="skip" href="#main">Skip to content</a>
 <header class="site"><div class="bar">
   <a class="brand" href="/">Sieve</a>
-  <nav aria-label="Site"><ul><li><a href="/">Challenges</a></li><li><a href="/docs">API</a></li></ul></nav>
+  <nav aria-label="Site"><ul><li><a href="/">Challenges</a></li><li><a href="/docs">API</a></li>${viewer.principal?.role === 'admin' && html`<li><a href="/admin/queues">Queues</a></li>`}</ul></nav>
   <div class="who">${who}</div>
 </div></header>
 <main id="main" tabindex="-1">
