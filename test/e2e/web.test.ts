@@ -127,6 +127,19 @@ describe('web pages in a browser', () => {
     await page.getByRole('link', { name: 'My submissions' }).click();
     await expect(page.getByRole('row').count()).resolves.toBe(2);
     await check(page, '08-my-submissions');
+
+    // A submission that fails (cancelled while queued, no worker running): its page says why, and that it is not charged.
+    await worker.stop();
+    worker = null;
+    const form = new FormData();
+    form.append('file', new Blob([await readFile(BASELINE)]), 'random.csv');
+    const queued = (await (await fetch(`${stack.url}/api/v1/challenges/${SLUG}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as { id: string };
+    expect((await fetch(`${stack.url}/api/v1/submissions/${queued.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    await page.goto(`${stack.url}/c/${SLUG}/submissions/${queued.id}`);
+    await expect(page.locator('#live-status').textContent()).resolves.toBe('failed');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('cancelled');
+    await expect(page.locator('main').textContent()).resolves.toContain('This failure does not count against your limits.');
+    await check(page, '09-submission-failed');
     await context.close();
   }, 180_000);
 
@@ -148,7 +161,7 @@ describe('web pages in a browser', () => {
     await page.getByLabel('Token').fill(organizer.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`**/c/${SLUG}/organize`);
-    await check(page, '09-organize');
+    await check(page, '10-organize');
 
     await page.getByRole('button', { name: /^Close .* now$/ }).click();
     await page.waitForURL(`**/c/${SLUG}/organize#phases`);
@@ -156,7 +169,7 @@ describe('web pages in a browser', () => {
     const audit = page.locator('#audit ~ .table-wrap tbody tr').first();
     await expect(audit.textContent()).resolves.toContain('challenge.schedule');
     await expect(audit.textContent()).resolves.toContain('olga');
-    await check(page, '10-organize-closed');
+    await check(page, '11-organize-closed');
 
     const [{ spec }] = await stack.sql<{ spec: { phases: { name: string; closes: string }[] } }>(
       'SELECT v.spec FROM challenge_versions v JOIN challenges c ON c.id = v.challenge_id AND c.current_version = v.version WHERE c.slug = $1',
@@ -185,7 +198,7 @@ describe('web pages in a browser', () => {
     await page.getByRole('link', { name: 'Queues' }).click();
     await page.getByText('evaluate-cpu').first().waitFor({ timeout: 30_000 });
     await expect(page.getByText('evaluate-gpu').count()).resolves.toBeGreaterThan(0);
-    await screenshot(page, '13-admin-queues');
+    await screenshot(page, '14-admin-queues');
     await context.close();
   }, 60_000);
 
@@ -196,9 +209,9 @@ describe('web pages in a browser', () => {
       await page.goto(stack.url + path);
       expect({ path, sideways: await scrollsSideways(page) }).toEqual({ path, sideways: false });
     }
-    await screenshot(page, '11-phone-register');
+    await screenshot(page, '12-phone-register');
     await page.goto(`${stack.url}/c/${SLUG}/leaderboard`);
-    await screenshot(page, '12-phone-leaderboard');
+    await screenshot(page, '13-phone-leaderboard');
     await context.close();
     expect(cspViolations).toEqual([]);
   }, 60_000);

@@ -66,6 +66,7 @@ pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 pre { background: var(--panel); padding: .75rem; border-radius: .35rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .rules { white-space: pre-line; }
 progress { width: 100%; max-width: 36rem; height: 1.25rem; }
+time { white-space: nowrap; }
 .score { font-size: 2rem; font-weight: 700; }
 figure.plot { margin: 1rem 0; }
 figure.plot svg { display: block; width: 100%; height: auto; max-width: 48rem; }
@@ -83,6 +84,7 @@ figure.plot figcaption { color: var(--muted); font-size: .9rem; }
   dl.facts dd { margin-bottom: .5rem; }
   th, td { padding: .4rem .5rem; }
   .hide-narrow { display: none; }
+  .plot-axis text { font-size: 15px; }
 }
 `;
 

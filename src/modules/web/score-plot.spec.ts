@@ -209,3 +209,16 @@ describe('scorePlot', () => {
     }
   });
 });
+
+describe('scorePlot on a busy board', () => {
+  it(`draws every record but at most ${2000} other dots, and says so`, () => {
+    // 10,000 submissions whose scores rise in 50 records; the rest set none.
+    const many = Array.from({ length: 10_000 }, (_, i) => p(`c${i % 7}`, i % 200 === 0 ? i / 10_000 : 0, i / 100));
+    const svg = scorePlot(many, { direction: 'maximize', metric: 'accuracy' });
+    const drawn = circles(svg);
+    expect(drawn.filter((c) => c.kind === 'plot-record')).toHaveLength(50);
+    expect(drawn.filter((c) => c.kind === 'plot-point').length).toBeLessThanOrEqual(2000);
+    expect(drawn.filter((c) => c.kind === 'plot-point').length).toBeGreaterThan(1900);
+    expect(svg).toMatch(/10000 scored submissions \(dots for every record and every 5th other one\)/);
+  });
+});

@@ -28,6 +28,8 @@ const DAY = 24 * HOUR;
 const CLOCK_STEPS = [1, 2, 5, 10, 15, 30].map((m) => m * MINUTE).concat([1, 2, 3, 6, 12].map((h) => h * HOUR));
 const DATE_STEPS = [1, 2, 7, 14, 30, 60, 91, 182, 365, 730, 1825, 3650].map((d) => d * DAY);
 const MAX_TICKS = 6;
+/** At most this many dots for submissions that set no record. */
+export const MAX_DOTS = 2000;
 const MARGIN = { top: 16, right: 40, bottom: 44, left: 64 };
 // Fallback colours (CSS classes may override them), readable on white.
 const INK = '#333';
@@ -117,8 +119,11 @@ export function scorePlot(points: readonly PlotPoint[], opts: ScorePlotOptions):
   if (x(now) > x(best.at.getTime())) steps.push(`H${x(now)}`);
 
   const isRecord = new Set(records);
-  const dots = data
-    .filter((p) => !isRecord.has(p))
+  const others = data.filter((p) => !isRecord.has(p));
+  // A busy board keeps its page light: past MAX_DOTS, an even sample of the other submissions (every record stays).
+  const stride = Math.ceil(others.length / MAX_DOTS);
+  const dots = others
+    .filter((_, i) => i % stride === 0)
     .map((p) => `<circle class="plot-point" cx="${x(p.at.getTime())}" cy="${y(p.score)}" r="2.5" fill="${POINT}"/>`);
   const recordDots = records.map(
     (r) =>
@@ -126,7 +131,8 @@ export function scorePlot(points: readonly PlotPoint[], opts: ScorePlotOptions):
       `<title>${escapeXml(`${r.competitor}: ${formatScore(r.score)} at ${formatTime(r.at)}`)}</title></circle>`,
   );
 
-  const count = `${data.length} scored submission${data.length === 1 ? '' : 's'}`;
+  const sampled = stride > 1 ? ` (dots for every record and every ${stride}th other one)` : '';
+  const count = `${data.length} scored submission${data.length === 1 ? '' : 's'}${sampled}`;
   const better = opts.direction === 'maximize' ? 'higher' : 'lower';
   const desc = `${count}. Best ${opts.metric} (${better} is better): ${formatScore(best.score)}, set by ${best.competitor} at ${formatTime(best.at)}.`;
   return svg(width, height, title, desc, [
