@@ -205,6 +205,26 @@ describe('abuse limits with Redis (rate limits shared through Redis)', () => {
       expect((await attempt(valid)).status).toBe(200);
     });
 
+    it('counts tokens pasted into the sign-in form against the same budget of checks', async () => {
+      const address = freshAddress();
+      const made = () => `sieve_${randomBytes(12).toString('base64url')}${randomBytes(32).toString('base64url')}`;
+      // Three of the address's four checks spent through the API...
+      for (let i = 0; i < 3; i++) expect((await fetch(`${stack.url}/api/v1/accounts/me`, { headers: from(address, { authorization: `Bearer ${made()}` }) })).status).toBe(401);
+      const signIn = () =>
+        fetch(`${stack.url}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: from(address, { 'content-type': 'application/x-www-form-urlencoded' }),
+          body: new URLSearchParams({ token: made() }).toString(),
+        });
+      // ...the fourth through the form; the fifth is refused before its scrypt.
+      expect((await signIn()).status).toBe(401);
+      const refused = await signIn();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await refused.text()).toContain('new tokens checked a minute');
+    });
+
     it('keeps only a hash of the token in Redis, under the test run\'s prefix', async () => {
       const token = await register('margaret');
       expect((await me(token)).status).toBe(200);

@@ -1,11 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../../core/http/rate-limit.store.js';
 import type { UploadedFile } from '../../core/http/uploaded-file.js';
 import { parseInput } from '../../core/validation/parse-input.js';
 import type { Principal } from '../accounts/access.js';
 import { AccountsService } from '../accounts/accounts.service.js';
+import { tokenCheckLimit, type TokenCheckLimit } from '../accounts/auth.guard.js';
 import { clearSessionCookie, SESSION_DAYS, sessionToken, setSessionCookie } from '../accounts/session.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
@@ -32,6 +35,9 @@ const JoinForm = z.object({ acceptRules: z.literal('yes', 'tick "I accept the ru
  */
 @Injectable()
 export class WebService {
+  /** A pasted token costs a scrypt like one in a header: it spends from the same per-address budget. */
+  private readonly limitTokenChecks: TokenCheckLimit;
+
   constructor(
     private readonly accounts: AccountsService,
     private readonly challenges: ChallengesService,
@@ -39,7 +45,11 @@ export class WebService {
     private readonly submissions: SubmissionsService,
     private readonly organizers: OrganizersService,
     private readonly rescoring: RescoringService,
-  ) {}
+    @Inject(CONFIG) config: Config,
+    @Optional() @Inject(RATE_LIMIT_STORE) limits?: RateLimitStore,
+  ) {
+    this.limitTokenChecks = tokenCheckLimit(accounts, limits, config.http.rateLimits.authChecks);
+  }
 
   async home(viewer: Viewer): Promise<string> {
     return challengesPage(viewer, await this.challenges.list());
@@ -52,6 +62,7 @@ export class WebService {
   /** Checks the pasted token and starts a session with a token of its own (7 days); returns where to go. */
   async signIn(request: Request, response: Response, body: unknown): Promise<string> {
     const form = parseInput(LoginForm, body);
+    await this.limitTokenChecks(request, `Bearer ${form.token}`);
     const principal = await this.accounts.authenticate(`Bearer ${form.token}`);
     await this.startSession(principal, request, response);
     return localPath(form.next);
