@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { serverSentEvents } from './sse.js';
+
+/** The exit code when the server cannot be reached (or the connection broke). */
+export const EXIT_UNREACHABLE = 2;
+/** Tries of one upload when the connection fails (1 s, then 2 s apart), under one Idempotency-Key. */
+const SUBMIT_ATTEMPTS = 3;
 
 export class CliError extends Error {
   constructor(
@@ -131,7 +138,7 @@ export class ApiClient {
     try {
       res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v1${path}`, { ...init, headers });
     } catch (e) {
-      throw new CliError(`cannot reach ${this.baseUrl} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}); is the server running? (--url or SIEVE_URL)`, 2);
+      throw new CliError(`cannot reach ${this.baseUrl} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}); is the server running? (--url or SIEVE_URL)`, EXIT_UNREACHABLE);
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as { error?: { message: string; details?: { line?: number; message: string }[] } } | null;
@@ -225,7 +232,16 @@ export class ApiClient {
     });
     const form = new FormData();
     form.set('file', new Blob([bytes], { type: contentType(file) }), basename(file));
-    return this.request(`/challenges/${encodeURIComponent(slug)}/submissions`, { method: 'POST', body: form });
+    // One key for this upload and its retries: a retry after a lost answer gets the first answer, not a second submission.
+    const init = { method: 'POST', body: form, headers: { 'Idempotency-Key': randomUUID() } };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request(`/challenges/${encodeURIComponent(slug)}/submissions`, init);
+      } catch (e) {
+        if (!(e instanceof CliError && e.exitCode === EXIT_UNREACHABLE) || attempt === SUBMIT_ATTEMPTS) throw e;
+        await sleep(1000 * 2 ** (attempt - 1));
+      }
+    }
   }
 
   submission(id: string): Promise<SubmissionView> {

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -95,6 +96,12 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
     expect(submitted.stderr).not.toContain('Error');
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toMatch(/scored macro_f1 = 0\.\d+ \(rank 1 of 1\)/);
+    // The CLI's upload carried an Idempotency-Key (a retry after a broken connection would get the same submission).
+    const keys = new pg.Client({ connectionString: db.url });
+    await keys.connect();
+    const rows = (await keys.query<{ key: string | null }>("SELECT s.idempotency_key AS key FROM submissions s JOIN accounts a ON a.id = s.account_id WHERE a.name = 'cli-user'")).rows;
+    await keys.end();
+    expect(rows).toEqual([{ key: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
     // The board in the three formats, and one's own submissions as CSV.
     const table = await run(['bin/sieve.js', 'leaderboard', 'digits-selection', '--url', url], env);
     expect(table.stdout).toMatch(/^1 +0\.\d{4} .*cli-user/m);

@@ -70,6 +70,27 @@ describe('web sessions', () => {
     expect((await upload(origin())).status).toBe(202);
   });
 
+  it('makes one submission of a submit form sent twice (a double click), with the key the page put in it', async () => {
+    const page = await (await fetch(`${stack.url}/c/${SLUG}`, { headers: { cookie } })).text();
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(page)![1];
+    const file = await readFile('challenges/digits-selection/baselines/balanced.csv');
+    const send = () => {
+      const form = new FormData();
+      form.set('idempotencyKey', key);
+      form.set('file', new Blob([file]), 'balanced.csv');
+      return fetch(`${stack.url}/c/${SLUG}/submit`, { method: 'POST', redirect: 'manual', headers: { cookie, ...origin() }, body: form });
+    };
+    const before = (await stack.sql('SELECT id FROM submissions')).length;
+    const [a, b] = await Promise.all([send(), send()]);
+    expect([a.status, b.status]).toEqual([303, 303]);
+    expect(a.headers.get('location')).toMatch(new RegExp(`^/c/${SLUG}/submissions/[0-9a-f-]{36}$`));
+    expect(b.headers.get('location')).toBe(a.headers.get('location'));
+    expect((await stack.sql('SELECT id FROM submissions')).length).toBe(before + 1);
+    // The next time the page is shown, its form has a new key.
+    const again = await (await fetch(`${stack.url}/c/${SLUG}`, { headers: { cookie } })).text();
+    expect(/name="idempotencyKey" value="([^"]+)"/.exec(again)![1]).not.toBe(key);
+  });
+
   it('an expired session leaves public pages readable, anonymously', async () => {
     const [expired] = await stack.sql<{ id: string }>(`SELECT id FROM api_tokens WHERE name = 'web session' LIMIT 1`);
     const other = await post('/login', { token }, origin());

@@ -9,6 +9,7 @@ import type { SubmissionStatus, FailureCode } from './submission-status.js';
 @Entity({ name: 'submissions' })
 @Index('submissions_status_updated_idx', ['status', 'updatedAt'])
 @Index('submissions_challenge_account_idx', ['challengeId', 'accountId', 'createdAt'])
+@Index('submissions_idempotency_key_idx', ['accountId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
 export class Submission {
   @PrimaryColumn('uuid')
   id!: string;
@@ -80,6 +81,10 @@ export class Submission {
 
   @Column({ name: 'item_count', type: 'integer' })
   itemCount!: number;
+
+  /** The client's Idempotency-Key for the upload that created it: a retry with the same key gets this submission again. */
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey!: string | null;
 
   /** How many times a worker started on it. */
   @Column({ type: 'integer', default: 0 })

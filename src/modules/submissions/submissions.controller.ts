@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res, Sse, UploadedFile } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, Sse, UploadedFile } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { idempotencyKeyOf, REPLAYED_HEADER } from '../../core/http/idempotency-key.js';
 import { ExportQuery, exportFormat, sendExport } from '../../core/export/export.js';
 import type { UploadedFile as Upload } from '../../core/http/uploaded-file.js';
 import { UploadRoute } from '../../core/http/upload-route.js';
@@ -18,23 +19,26 @@ export class SubmissionsController {
   @UploadRoute('file')
   @ApiDoc({
     summary: 'Submit a file to a challenge',
-    description: 'The file is validated completely (ids, budget, format: errors name its lines), stored, and queued for evaluation. Each refusal says which rule; a team\'s members share its limits.',
+    description:
+      "The file is validated completely (ids, budget, format: errors name its lines), stored, and queued for evaluation. Each refusal says which rule; a team's members share its limits. With an `Idempotency-Key` header (1 to 255 visible ASCII characters, e.g. a UUID made once per upload), a retry of the same upload gets the first answer again (202 with the same id and `Idempotent-Replayed: true`) instead of making a second submission; the key is then not usable for another upload (422 `idempotency_key_reused`).",
     params: { slug: "The challenge's slug" },
     upload: { description: "The submission: a CSV (a selection, an ordering, a purchase plan) or the protocol's dataset format" },
     responses: {
       202: 'Queued: `{id, status: "queued"}`',
-      400: 'No file (`missing_file`)',
+      400: 'No file (`missing_file`), or a malformed `Idempotency-Key` (`invalid_idempotency_key`)',
       403: 'Not joined (`not_joined`), or disqualified (`disqualified`)',
       404: 'No such challenge',
       409: 'The challenge is not open (`challenge_closed`), or no phase is (`phase_closed`)',
       413: "Larger than the challenge's `limits.maxFileBytes`",
-      422: 'The file is not valid for the challenge (details name its lines)',
+      422: 'The file is not valid for the challenge (details name its lines), or the `Idempotency-Key` was used for another upload (`idempotency_key_reused`)',
       429: "Over a phase's limits (`limit_reached`)",
     },
     response: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string', format: 'uuid' }, status: { const: 'queued' } } },
   })
-  submit(@CurrentAccount() account: Principal, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined) {
-    return this.submissions.submit(account, slug, file);
+  async submit(@CurrentAccount() account: Principal, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const { id, status, replayed } = await this.submissions.submit(account, slug, file, idempotencyKeyOf(req.headers));
+    if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
+    return { id, status };
   }
 
   /** Your submissions to a challenge (your team's, in a team), newest first; `?format=csv` as a CSV file. */

@@ -62,7 +62,9 @@ export class SubmissionsRepository {
   }
 
   async insert(
-    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final' | 'disqualifiedAt' | 'disqualifiedReason'>,
+    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final' | 'disqualifiedAt' | 'disqualifiedReason' | 'idempotencyKey'> & {
+      idempotencyKey?: string | null;
+    },
     em: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await em.getRepository(Submission).insert(values);
@@ -100,6 +102,11 @@ export class SubmissionsRepository {
     );
     const r = rows[0];
     return { total: Number(r.total), running: Number(r.running), lastDay: (r.last_day ?? []).map((d) => new Date(d)) };
+  }
+
+  /** The submission an account's upload with this Idempotency-Key created, if any. */
+  async findByIdempotencyKey(accountId: string, key: string, em: EntityManager = this.dataSource.manager): Promise<Submission | null> {
+    return em.getRepository(Submission).findOneBy({ accountId, idempotencyKey: key });
   }
 
   async findById(id: string): Promise<Submission | null> {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseInput } from '../../core/validation/parse-input.js';
 import { AppError } from '../../core/errors/app-error.js';
 import type { UploadedFile } from '../../core/http/uploaded-file.js';
+import { IDEMPOTENCY_HEADER, violates } from '../../core/http/idempotency-key.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { isAdmin, type Principal } from '../accounts/access.js';
@@ -43,6 +44,16 @@ export interface StreamEvent {
   data: object;
 }
 
+/** An accepted upload: `replayed` when it repeats the answer to an earlier request with the same Idempotency-Key. */
+export interface Accepted {
+  id: string;
+  status: 'queued';
+  replayed?: true;
+}
+
+/** The unique index that makes one submission per account and Idempotency-Key. */
+const IDEMPOTENCY_INDEX = 'submissions_idempotency_key_idx';
+
 /** The phase recorded on dry runs (boards and limits tell them apart by their dry_run flag, not by this name). */
 export const DRY_RUN_PHASE = 'dry-run';
 
@@ -65,11 +76,16 @@ export class SubmissionsService {
    * Validates the whole file first; only a valid file is stored, recorded and queued.
    * A rejected file leaves nothing behind.
    */
-  async submit(account: Principal, slug: string, file: UploadedFile | undefined): Promise<{ id: string; status: 'queued' }> {
+  async submit(account: Principal, slug: string, file: UploadedFile | undefined, idempotencyKey?: string): Promise<Accepted> {
     const access = await this.challenges.asParticipant(slug, account);
     const { challenge, version } = access;
     if (!access.participant) {
       throw new AppError(403, 'not_joined', `Organizers do not compete in their own challenge; join "${slug}" as a participant with another account, or check the challenge with its dry run`);
+    }
+    // A retry of an upload that already made a submission gets the first answer, whatever has changed since (limits, phase).
+    if (idempotencyKey !== undefined) {
+      const first = await this.submissions.findByIdempotencyKey(account.id, idempotencyKey);
+      if (first) return this.replay(first, slug, challenge.id, file);
     }
     if (challenge.status !== 'open') throw AppError.conflict('challenge_closed', `Challenge "${slug}" is not accepting submissions`);
     const competitor = competitorOf(access.participant);
@@ -104,7 +120,12 @@ export class SubmissionsService {
 
     const { id, fileKey } = await this.store(challenge.id, bytes, createReadStream(file.path));
     try {
-      await this.submissions.withSubmitLock(challenge.id, [competitor.id], async (em) => {
+      const twin = await this.submissions.withSubmitLock(challenge.id, [competitor.id], async (em) => {
+        // The same upload sent twice at once: the first one through the lock made the submission.
+        if (idempotencyKey !== undefined) {
+          const first = await this.submissions.findByIdempotencyKey(account.id, idempotencyKey, em);
+          if (first) return first;
+        }
         // Again under the lock: another upload may have taken the last slot while this one was validated.
         await this.checkLimits(challenge.id, competitor, phase, em);
         await this.submissions.insert(
@@ -122,12 +143,23 @@ export class SubmissionsService {
             fileBytes: file.size,
             fileSha256: file.sha256,
             itemCount,
+            idempotencyKey: idempotencyKey ?? null,
           },
           em,
         );
+        return null;
       });
+      if (twin) {
+        await this.storage.delete(fileKey).catch(() => undefined);
+        return this.replay(twin, slug, challenge.id, file);
+      }
     } catch (e) {
       await this.storage.delete(fileKey).catch(() => undefined);
+      // A twin that got past the lock's check all the same (the unique index has the last word): answer as it did.
+      if (idempotencyKey !== undefined && violates(e, IDEMPOTENCY_INDEX)) {
+        const first = await this.submissions.findByIdempotencyKey(account.id, idempotencyKey);
+        if (first) return this.replay(first, slug, challenge.id, file);
+      }
       throw e;
     }
     const log = { challenge: slug, submissionId: id };
@@ -320,6 +352,25 @@ export class SubmissionsService {
       if (isAdmin(account)) return { submission, as: 'admin' };
     }
     throw AppError.notFound(`Submission "${id}"`);
+  }
+
+  /**
+   * The answer to an upload whose Idempotency-Key made a submission already: the same
+   * answer as the first time (202 with its id, or the refusal that was counted), for the
+   * same file to the same challenge only; the key is not reusable for another upload.
+   */
+  private replay(first: Submission, slug: string, challengeId: string, file: UploadedFile | undefined): Accepted {
+    if (first.challengeId !== challengeId || first.fileSha256 !== file?.sha256) {
+      throw AppError.unprocessable(
+        'idempotency_key_reused',
+        `This ${IDEMPOTENCY_HEADER} was first sent with another upload (submission ${first.id}${first.challengeId === challengeId ? '' : ', to another challenge'}, a file with SHA-256 ${first.fileSha256}); send a new key for a new upload`,
+        [{ field: IDEMPOTENCY_HEADER, message: 'already used for another upload' }],
+      );
+    }
+    if (first.status === 'failed' && first.errorCode === 'invalid_submission' && first.attempts === 0) {
+      throw AppError.unprocessable('invalid_submission', first.errorMessage ?? `Submission ${first.id} to "${slug}" was refused`, first.errorDetails ?? []);
+    }
+    return { id: first.id, status: 'queued', replayed: true };
   }
 
   /**

@@ -98,8 +98,8 @@ export class WebController {
   @RequireScope('submit')
   @UploadRoute('file')
   @Redirect('/', SEE_OTHER)
-  async submit(@CurrentAccount() principal: Principal, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined) {
-    return { url: await this.web.submit(principal, slug, file) };
+  async submit(@CurrentAccount() principal: Principal, @Param('slug') slug: string, @UploadedFile() file: Upload | undefined, @Body() body: unknown) {
+    return { url: await this.web.submit(principal, slug, file, body) };
   }
 
   @Get('c/:slug/leaderboard')

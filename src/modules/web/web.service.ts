@@ -1,8 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
+import { idempotencyKey } from '../../core/http/idempotency-key.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from '../../core/http/rate-limit.store.js';
 import type { UploadedFile } from '../../core/http/uploaded-file.js';
 import { parseInput } from '../../core/validation/parse-input.js';
@@ -96,7 +98,7 @@ export class WebService {
   async challenge(viewer: Viewer, slug: string): Promise<string> {
     const c = await this.challenges.describe(slug, viewer.principal);
     const { challenge, version } = await this.challenges.access(slug, viewer.principal);
-    return challengePage(viewer, c, await this.submissions.baseline(challenge.id, version.version));
+    return challengePage(viewer, c, await this.submissions.baseline(challenge.id, version.version), randomUUID());
   }
 
   async join(principal: Principal, slug: string, body: unknown): Promise<void> {
@@ -107,8 +109,10 @@ export class WebService {
     await this.challenges.join(slug, principal, { acceptRules: true });
   }
 
-  async submit(principal: Principal, slug: string, file: UploadedFile | undefined): Promise<string> {
-    const { id } = await this.submissions.submit(principal, slug, file);
+  /** The form carries a key made when it was shown: a double click or a resent form makes one submission. */
+  async submit(principal: Principal, slug: string, file: UploadedFile | undefined, body: unknown): Promise<string> {
+    const key = idempotencyKey((body as Record<string, unknown> | undefined)?.idempotencyKey, 'idempotencyKey');
+    const { id } = await this.submissions.submit(principal, slug, file, key);
     return `/c/${slug}/submissions/${id}`;
   }
 

@@ -11,6 +11,7 @@ import { RescoreReason1795729453660 } from './1795729453660-rescore-reason.js';
 import { ResampledScores1795730852667 } from './1795730852667-resampled-scores.js';
 import { AccessControl1795736257820 } from './1795736257820-access-control.js';
 import { Webhooks1795742498467 } from './1795742498467-webhooks.js';
+import { IdempotencyKeys1795749783398 } from './1795749783398-idempotency-keys.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ResampledScores1795730852667,
   AccessControl1795736257820,
   Webhooks1795742498467,
+  IdempotencyKeys1795749783398,
 ];

@@ -32,7 +32,7 @@ function spelled(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function standing(viewer: Viewer, c: ChallengeView): SafeHtml {
+function standing(viewer: Viewer, c: ChallengeView, submitKey: string): SafeHtml {
   const slug = c.slug;
   if (!viewer.principal) {
     return html`<div class="panel"><p><a href="${signInLink(viewer)}">Sign in</a> or <a href="/register">register</a> to join this challenge, download its data and submit.</p></div>`;
@@ -62,6 +62,7 @@ ${
   c.currentPhase === null || c.status !== 'open'
     ? html`<p>No phase is taking submissions now.</p>`
     : html`<form class="stack" method="post" action="/c/${slug}/submit" enctype="multipart/form-data">
+  <input type="hidden" name="idempotencyKey" value="${submitKey}">
   <div><label for="file">Your submission</label><br><span class="hint" id="file-hint">${format?.description ?? 'The file this challenge takes.'}${format?.maxFileBytes !== undefined && ` At most ${format.maxFileBytes.toLocaleString('en-US')} bytes.`}</span>
   <input type="file" id="file" name="file" required aria-describedby="file-hint"></div>
   <div><button type="submit">Submit</button></div>
@@ -99,13 +100,14 @@ function baselines(baseline: SubmissionView | null, c: ChallengeView): SafeHtml 
 }
 
 /** A challenge: what it is, its rules, data, model, metric and phases; join, download and submit. */
-export function challengePage(viewer: Viewer, c: ChallengeView, baseline: SubmissionView | null): string {
+/** `submitKey`: the submit form's Idempotency-Key (a new one each time the page is shown). */
+export function challengePage(viewer: Viewer, c: ChallengeView, baseline: SubmissionView | null, submitKey: string): string {
   const described = c as ChallengeView & { data?: Record<string, unknown>; budget?: Record<string, unknown>; metric?: { name: string; direction: string } };
   const content = html`<p class="crumbs"><a href="/">Challenges</a> ›</p>
 <h1>${c.title} <span class="badge ${c.status}">${c.status}</span></h1>
 <p class="lead">${c.summary}</p>
 ${challengeTabs(c.slug, 'overview', { signedIn: Boolean(viewer.principal), organizer: Boolean(c.you?.organizer) })}
-${standing(viewer, c)}
+${standing(viewer, c, submitKey)}
 <h2>Rules</h2>
 <p class="rules">${c.rules}</p>
 <p><strong>License:</strong> ${c.license ?? 'not stated'}</p>
