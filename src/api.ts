@@ -72,3 +72,24 @@ export function applyRequestTimeout(server: Server, ms: number): void {
   // Read when the server starts listening (Node 20), so it can still be set here; @types/node lacks it.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(ms / 10)));
 }
+
+/**
+ * Stops the API gracefully: no new connections, the live status streams end, requests in
+ * flight finish (idle keep-alive connections are closed as they go idle); whatever is
+ * still open after `deadlineMs` is cut off. Then the application's own shutdown (database,
+ * queue, storage) runs.
+ */
+export async function closeApi(app: INestApplication, deadlineMs: number, logger: Logger): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  const cutOff = setTimeout(() => {
+    logger.warn({ deadlineMs }, 'requests still in flight at the shutdown deadline; closing their connections');
+    server.closeAllConnections();
+  }, deadlineMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(idle);
+    clearTimeout(cutOff);
+  }
+}

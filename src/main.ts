@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApi } from './api.js';
+import { closeApi, createApi } from './api.js';
 import { onShutdown, resolveDatabase, runMain } from './core/bootstrap.js';
 import { loadConfig } from './core/config/config.js';
 import { migrate, openDataSource } from './core/database/data-source.js';
@@ -17,8 +17,12 @@ runMain(async () => {
   const app = await createApi(config, db.url, logger);
   await app.listen(config.port, config.host);
   logger.info({ url: await app.getUrl() }, 'API listening');
-  onShutdown(logger, [
-    ['api', () => app.close()],
-    ['database', () => db.stop()],
-  ]);
+  onShutdown(
+    logger,
+    [
+      ['api', () => closeApi(app, config.shutdownTimeoutMs, logger)],
+      ['database', () => db.stop()],
+    ],
+    config.shutdownTimeoutMs,
+  );
 });

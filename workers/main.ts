@@ -12,8 +12,12 @@ runMain(async () => {
   const logger = createLogger(config.logLevel, 'sieve-worker');
   const db = await resolveDatabase(config, logger);
   const worker = await startWorker(config, db.url, logger);
-  onShutdown(logger, [
-    ['worker', () => worker.stop()],
-    ['database', () => db.stop()],
-  ]);
+  onShutdown(
+    logger,
+    [
+      ['worker', () => worker.stop()],
+      ['database', () => db.stop()],
+    ],
+    config.shutdownTimeoutMs,
+  );
 });

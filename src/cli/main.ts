@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { createApi } from '../api.js';
+import { closeApi, createApi } from '../api.js';
 import { onShutdown, resolveDatabase, StartupError, type Database } from '../core/bootstrap.js';
 import { type Config, ConfigError, loadConfig } from '../core/config/config.js';
 import { migrate, openDataSource } from '../core/database/data-source.js';
@@ -119,11 +119,16 @@ program
         .filter((l, i, all) => l !== '' || all[i - 1] !== '')
         .join('\n'),
     );
-    onShutdown(logger, [
-      ['worker', () => worker.stop()],
-      ['api', () => api.close()],
-      ['database', () => db.stop()],
-    ]);
+    // The worker first (its evaluations write through the API's container), then the API: each within SHUTDOWN_TIMEOUT_MS.
+    onShutdown(
+      logger,
+      [
+        ['worker', () => worker.stop()],
+        ['api', () => closeApi(api, config.shutdownTimeoutMs, logger)],
+        ['database', () => db.stop()],
+      ],
+      2 * config.shutdownTimeoutMs,
+    );
   });
 
 program

@@ -28,17 +28,25 @@ export function runMain(main: () => Promise<void>): void {
 
 /**
  * On SIGTERM or SIGINT, runs the steps in order (a failing step is logged, the rest still
- * run), then exits.
+ * run), then exits 0. Steps that are still running `deadlineMs` plus a margin later are
+ * abandoned: the process logs it and exits 1 (each step has its own, shorter deadline).
  */
-export function onShutdown(logger: Logger, steps: [string, () => Promise<void>][]): void {
+export function onShutdown(logger: Logger, steps: [string, () => Promise<void>][], deadlineMs: number): void {
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping');
+    logger.info({ signal, deadlineMs }, 'stopping');
+    setTimeout(() => {
+      logger.error({ deadlineMs }, 'still stopping past the deadline; exiting');
+      process.exit(1);
+    }, deadlineMs + 5_000).unref();
     void steps
       .reduce<Promise<void>>(
         (previous, [what, step]) => previous.then(() => step().catch((err: unknown) => logger.warn({ err }, `while stopping: ${what} failed`))),
         Promise.resolve(),
       )
-      .then(() => process.exit(0));
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

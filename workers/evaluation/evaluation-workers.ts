@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
@@ -53,8 +54,22 @@ export class EvaluationWorkers {
     }
   }
 
+  /**
+   * Takes no new job and lets the running ones finish, for SHUTDOWN_TIMEOUT_MS at most.
+   * Past that, the process goes with them still running, as after a crash: a job whose
+   * processor stops with the process's connections is retried, one whose lock lapses (30 s)
+   * is handed on by BullMQ's stalled check, and the reconciler re-queues what is left; the
+   * submission is scored once (one score per submission and version).
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    const deadlineMs = this.config.shutdownTimeoutMs;
+    const timer = new AbortController();
+    const finished = await Promise.race([
+      Promise.all(this.workers.map((w) => w.close())).then(() => true),
+      sleep(deadlineMs, false, { signal: timer.signal }).catch(() => false),
+    ]);
+    timer.abort();
+    if (!finished) this.logger.warn({ deadlineMs }, 'evaluations still running at the shutdown deadline; leaving them to another worker');
   }
 
   /**

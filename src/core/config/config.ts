@@ -118,6 +118,11 @@ const EnvSchema = z.object({
    * that trickles its upload (slow-loris) is cut off with a 408 after this. Node's default.
    */
   REQUEST_TIMEOUT_MS: positiveInt.default(300_000),
+  /**
+   * On SIGTERM, how long the API lets requests in flight finish and a worker lets its
+   * evaluations finish before cutting them off (under Kubernetes' 30 s grace by default).
+   */
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
   WORKER_QUEUES: z
     .string()
     .default('evaluate-cpu')
@@ -179,6 +184,8 @@ export interface Config {
   uploadTmpDir: string;
   /** The bearer secret GET /metrics requires; absent: /metrics is public. */
   metricsToken?: string;
+  /** On SIGTERM: how long requests in flight and running evaluations get to finish. */
+  shutdownTimeoutMs: number;
   webhooks: { allowPrivateUrls: boolean; attempts: number; pollMs: number; timeoutMs: number };
   http: {
     /** Express's `trust proxy`: false, a number of hops, or the proxies' addresses/subnets. */
@@ -278,6 +285,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     uploadTmpDir: resolve(e.UPLOAD_TMP_DIR ?? join(tmpdir(), 'sieve-uploads')),
     metricsToken: e.METRICS_TOKEN,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webhooks: { allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS, attempts: e.WEBHOOK_ATTEMPTS, pollMs: e.WEBHOOK_POLL_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     http: {
       trustProxy: e.TRUST_PROXY,

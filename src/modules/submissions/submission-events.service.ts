@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { Observable } from 'rxjs';
+import { Observable, ReplaySubject } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '../../core/logger/logger.js';
 import { SUBMISSION_EVENTS_CHANNEL, SubmissionEvent } from './submission-events.js';
@@ -17,7 +17,9 @@ const RECONNECT_MS = 1000;
  * none (a worker, the CLI) holds no connection.
  */
 @Injectable()
-export class SubmissionEventsService implements OnApplicationShutdown {
+export class SubmissionEventsService implements BeforeApplicationShutdown, OnApplicationShutdown {
+  /** Emits once the server starts stopping: open streams end then, so the server can close. */
+  readonly stopping$ = new ReplaySubject<void>(1);
   private readonly listeners = new Map<string, Set<Listener>>();
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
@@ -66,6 +68,10 @@ export class SubmissionEventsService implements OnApplicationShutdown {
     await client.connect();
     await client.query(`LISTEN ${SUBMISSION_EVENTS_CHANNEL}`);
     this.client = client;
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping$.next();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -28,7 +28,7 @@ import { DisqualificationsRepository } from './disqualifications.repository.js';
 import { SubmissionEventsService } from './submission-events.service.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
 import { isTerminal, type SubmissionStatus } from './submission-status.js';
-import { concatMap, interval, map, merge, mergeMap, type Observable, of, takeWhile } from 'rxjs';
+import { concatMap, interval, map, merge, mergeMap, type Observable, of, takeUntil, takeWhile } from 'rxjs';
 
 export const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must be a submission id')).max(20).refine((ids) => new Set(ids).size === ids.length, 'lists a submission twice') });
 
@@ -275,6 +275,8 @@ export class SubmissionsService {
       }),
       mergeMap((events) => events),
       takeWhile((event) => !(event.type === 'status' && isTerminal((event.data as { status: SubmissionStatus }).status)), true),
+      // A stopping server ends its streams (clients reconnect to another instance, or poll).
+      takeUntil(this.events.stopping$),
     );
   }
 
