@@ -38,7 +38,7 @@ export class CoreModule {
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: STORAGE, useFactory: () => createStorage(config.storage) },
-        { provide: QUEUE_BACKEND, useFactory: () => createQueueBackend(config, databaseUrl) },
+        { provide: QUEUE_BACKEND, useFactory: () => createQueueBackend(config, databaseUrl, (err) => logger.warn({ err }, 'queue backend unreachable; retrying')) },
         ConnectionsCloser,
       ],
       exports: [CONFIG, LOGGER, STORAGE, QUEUE_BACKEND],

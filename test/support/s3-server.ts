@@ -21,6 +21,9 @@ export interface S3TestServer {
   directory: string;
   /** Stops the server and removes its folder. Safe to call twice. */
   stop(): Promise<void>;
+  /** Takes the server down, keeping its data (an outage); `resume` brings it back on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 /** The part of s3rver's (CommonJS, untyped) API used here. */
@@ -49,14 +52,9 @@ const SECRET_ACCESS_KEY = 'S3RVER';
 export async function startS3Server(options: { bucket?: string } = {}): Promise<S3TestServer> {
   const bucket = options.bucket ?? 'sieve-test';
   const directory = await mkdtemp(path.join(tmpdir(), 'sieve-s3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0, // the OS picks a free port
-    silent: true,
-    directory,
-    resetOnClose: false, // the whole folder goes on stop
-    configureBuckets: [{ name: bucket }],
-  });
+  const open = (port: number) => new S3rver({ address: '127.0.0.1', port, silent: true, directory, resetOnClose: false, configureBuckets: [{ name: bucket }] });
+  // port 0: the OS picks a free one; resetOnClose false: the whole folder goes on stop.
+  let server = open(0);
 
   let address: AddressInfo;
   try {
@@ -66,13 +64,19 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     throw err;
   }
 
+  let running = true;
+  const close = async (): Promise<void> => {
+    if (!running) return;
+    running = false;
+    const closing = server.close();
+    // Keep-alive sockets from SDK clients would otherwise hold close() open.
+    server.httpServer?.closeAllConnections();
+    await closing;
+  };
   let stopped: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     stopped ??= (async () => {
-      const closing = server.close();
-      // Keep-alive sockets from SDK clients would otherwise hold close() open.
-      server.httpServer?.closeAllConnections();
-      await closing;
+      await close();
       await rm(directory, { recursive: true, force: true });
     })();
     return stopped;
@@ -86,5 +90,12 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     region: 'us-east-1',
     directory,
     stop,
+    pause: close,
+    async resume() {
+      if (running) return;
+      server = open(address.port);
+      await server.run();
+      running = true;
+    },
   };
 }

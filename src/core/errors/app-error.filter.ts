@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from 'pino';
 import { AppError, type ErrorDetail } from './app-error.js';
+import { RETRY_AFTER_S, unavailableOf } from './unavailable.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; details: ErrorDetail[]; errorId?: string };
@@ -38,6 +39,7 @@ export class AppErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    if (status === 503) response.setHeader('Retry-After', String(RETRY_AFTER_S));
     response.status(status).json(body);
   }
 }
@@ -50,6 +52,11 @@ export function errorBodyOf(exception: unknown, logger: Logger): [number, ErrorB
   if (exception instanceof ZodError) {
     const details = exception.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message }));
     return [400, { error: { code: 'invalid_request', message: 'The request is not valid', details } }];
+  }
+  const unavailable = unavailableOf(exception);
+  if (unavailable) {
+    logger.warn({ err: exception, code: unavailable.code }, 'a dependency is unavailable');
+    return [503, { error: { code: unavailable.code, message: unavailable.message, details: [] } }];
   }
   if (exception instanceof HttpException && exception.getStatus() < 500) {
     const status = exception.getStatus();

@@ -19,8 +19,18 @@ export interface QueueBackend {
   close(): Promise<void>;
 }
 
-export function createQueueBackend(config: Config, databaseUrl: string): QueueBackend {
-  return config.redisUrl ? new RedisQueueBackend(config.redisUrl, config.queuePrefix) : new PostgresQueueBackend(databaseUrl, config.queuePrefix);
+/** Told of a queue's connection errors, at most once every ERROR_REPORT_MS while they last (an outage repeats them many times a second). */
+export type QueueErrorReport = (err: Error) => void;
+const ERROR_REPORT_MS = 10_000;
+
+export function createQueueBackend(config: Config, databaseUrl: string, onError: QueueErrorReport = () => undefined): QueueBackend {
+  let last = 0;
+  const report = (err: Error) => {
+    if (Date.now() - last < ERROR_REPORT_MS) return;
+    last = Date.now();
+    onError(err);
+  };
+  return config.redisUrl ? new RedisQueueBackend(config.redisUrl, config.queuePrefix, report) : new PostgresQueueBackend(databaseUrl, config.queuePrefix);
 }
 
 abstract class BaseBackend {
@@ -45,6 +55,7 @@ class RedisQueueBackend extends BaseBackend implements QueueBackend {
   constructor(
     private readonly url: string,
     private readonly prefix: string,
+    private readonly report: QueueErrorReport,
   ) {
     super();
     this.connection = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
@@ -55,6 +66,8 @@ class RedisQueueBackend extends BaseBackend implements QueueBackend {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Calls on the queue fail or time out on their own (intake's deadline, readiness); this only reports the outage.
+      q.on('error', this.report);
       this.queues.set(name, q);
     }
     return q;

@@ -9,6 +9,7 @@ import { parseInput } from '../../core/validation/parse-input.js';
 import { AppError } from '../../core/errors/app-error.js';
 import type { UploadedFile } from '../../core/http/uploaded-file.js';
 import { IDEMPOTENCY_HEADER, violates } from '../../core/http/idempotency-key.js';
+import { withDeadline } from '../../core/async/deadline.js';
 import { LOGGER } from '../../core/logger/logger.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import { isAdmin, type Principal } from '../accounts/access.js';
@@ -34,6 +35,9 @@ export const FinalPicks = z.strictObject({ submissionIds: z.array(z.uuid('must b
 
 /** Refusals at intake that still count as a submission (each one tells something about the hidden data). */
 const COUNTED_REFUSALS = new Set(['test_contamination']);
+
+/** How long intake waits for the queue before answering all the same (the submission is safe in PostgreSQL). */
+const ENQUEUE_DEADLINE_MS = 2000;
 
 /** How often a live status stream reads the submission again, whatever it was told. */
 const STREAM_POLL_MS = 3000;
@@ -218,8 +222,15 @@ export class SubmissionsService {
   }
 
   /** Queues the evaluation; the row is the truth, so when the queue is down the reconciler enqueues it later. */
+  /**
+   * Queues the evaluation of a submission already stored in PostgreSQL. The queue being
+   * down does not lose it: after ENQUEUE_DEADLINE_MS the answer goes out anyway and the
+   * workers' reconciler queues it once the queue is back.
+   */
   private async enqueue(id: string, queue: QueueName, log: object): Promise<void> {
-    await this.queue.enqueue(id, queue).catch((err: unknown) => this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will retry'));
+    await withDeadline(this.queue.enqueue(id, queue), ENQUEUE_DEADLINE_MS, 'the queue did not answer').catch((err: unknown) =>
+      this.logger.warn({ ...log, err }, 'could not enqueue; the reconciler will queue it'),
+    );
   }
 
   /** The phase taking submissions now; 409 with the phase dates when none is. */
