@@ -10,12 +10,11 @@ import { NestPinoLogger } from './core/logger/logger.js';
 import { sweepStaleUploads } from './core/http/temp-file.storage.js';
 import { DOCS_ASSETS_PATH, swaggerUiAssets } from './core/openapi/swagger-ui.js';
 import { requestIds } from './core/http/request-id.middleware.js';
-import { RATE_LIMIT_STORE, type RateLimitStore } from './core/http/rate-limit.store.js';
 import { QUEUE_BACKEND, type QueueBackend } from './core/queue/queue-backend.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './core/queue/queue-board.js';
 import { adminOnly } from './core/queue/queue-board-access.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
-import { tokenCheckLimit } from './modules/accounts/auth.guard.js';
+import { TokenChecks } from './modules/accounts/token-checks.js';
 import { httpLatency } from './modules/metrics/http-latency.middleware.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { WEB_PATHS } from './modules/web/web-pages.js';
@@ -40,9 +39,8 @@ export async function createApi(config: Config, databaseUrl: string, logger: Log
   app.use(httpLatency(app.get(MetricsService)));
   const errors = new AppErrorFilter(logger);
   // The admins' read-only view of the queues: a plain Express router (no Nest route, no guard runs for it), gated by adminOnly.
-  const accounts = app.get(AccountsService);
-  const tokenChecks = tokenCheckLimit(accounts, app.get<RateLimitStore>(RATE_LIMIT_STORE), config.http.rateLimits.authChecks);
-  app.use(QUEUE_BOARD_PATH, queueBoard(app.get<QueueBackend>(QUEUE_BACKEND), QUEUE_BOARD_PATH, adminOnly(accounts, tokenChecks), (err, res) => errors.reply(err, res)));
+  const gate = adminOnly(app.get(AccountsService), app.get(TokenChecks));
+  app.use(QUEUE_BOARD_PATH, queueBoard(app.get<QueueBackend>(QUEUE_BACKEND), QUEUE_BOARD_PATH, gate, (err, res) => errors.reply(err, res)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // The web pages' forms (only their routes take them: see RequestShapeGuard).
   app.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';
 import { s3Env } from '../support/stack.js';
 import { cleanEnv, freePort, type Proc, run, startProcess } from '../support/processes.js';
-import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix, waitUntil } from '../support/services.js';
+import { createTestDatabase, deleteRedisPrefix, queryOnce, TEST_REDIS_URL, type TestDatabase, testQueuePrefix, waitUntil } from '../support/services.js';
 
 /**
  * A participant's whole journey against the real API and a real worker, each its own
@@ -97,10 +96,7 @@ describe('journey: register, submit, get scored, read the leaderboard', () => {
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toMatch(/scored macro_f1 = 0\.\d+ \(rank 1 of 1\)/);
     // The CLI's upload carried an Idempotency-Key (a retry after a broken connection would get the same submission).
-    const keys = new pg.Client({ connectionString: db.url });
-    await keys.connect();
-    const rows = (await keys.query<{ key: string | null }>("SELECT s.idempotency_key AS key FROM submissions s JOIN accounts a ON a.id = s.account_id WHERE a.name = 'cli-user'")).rows;
-    await keys.end();
+    const rows = await queryOnce<{ key: string | null }>(db.url, "SELECT s.idempotency_key AS key FROM submissions s JOIN accounts a ON a.id = s.account_id WHERE a.name = 'cli-user'");
     expect(rows).toEqual([{ key: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
     // The board in the three formats, and one's own submissions as CSV.
     const table = await run(['bin/sieve.js', 'leaderboard', 'digits-selection', '--url', url], env);

@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { copyChallenge } from '../support/bundles.js';
 import * as client from '../support/client.js';
 import { cleanEnv, freePort, type Proc, run, startProcess } from '../support/processes.js';
-import { createTestDatabase, deleteRedisPrefix, TEST_REDIS_URL, type TestDatabase, testQueuePrefix, waitUntil } from '../support/services.js';
+import { createTestDatabase, deleteRedisPrefix, queryOnce, TEST_REDIS_URL, type TestDatabase, testQueuePrefix, waitUntil } from '../support/services.js';
 
 const SLUG = 'digits-faults';
 const SUBMISSIONS = 100;
@@ -22,15 +21,7 @@ describe('faults: a worker killed mid-evaluation', () => {
   let url: string;
   const procs: Proc[] = [];
   const prefix = testQueuePrefix();
-  const sql = async <T>(text: string): Promise<T[]> => {
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      return (await c.query(text)).rows as T[];
-    } finally {
-      await c.end();
-    }
-  };
+  const sql = <T>(text: string) => queryOnce<T>(db.url, text);
   const start = async (args: string[], ready: RegExp) => {
     const p = startProcess(args, env);
     procs.push(p);

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import * as client from '../support/client.js';
 import { type RedisTestServer, startRedisServer } from '../support/redis-server.js';
-import { TEST_PG_URL, waitUntil } from '../support/services.js';
+import { queryOnce, TEST_PG_URL, waitUntil } from '../support/services.js';
 import { type Stack, startStack } from '../support/stack.js';
 
 const SLUG = 'digits-outage';
@@ -47,15 +46,7 @@ describe('dependency outages', () => {
     return { status: res.status, details: ((await res.json()) as { error?: { details: { field: string; message: string }[] } }).error?.details ?? [] };
   };
   /** Runs SQL from the server's maintenance database (not the test's own, which goes down). */
-  const admin = async (text: string) => {
-    const c = new pg.Client({ connectionString: TEST_PG_URL });
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (text: string) => queryOnce(TEST_PG_URL, text);
 
   it('PostgreSQL: 503 database_unavailable at once, readiness red, then back by itself', async () => {
     await admin(`ALTER DATABASE "${stack.db.name}" ALLOW_CONNECTIONS false`);

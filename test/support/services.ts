@@ -52,15 +52,23 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
   }
 }
 
-export async function countRows(databaseUrl: string, table: string): Promise<number> {
+/**
+ * Runs one statement on a connection of its own, closed after: for tests that look
+ * behind processes they started, or whose database is taken down under them.
+ */
+export async function queryOnce<T = Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const r = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
-    return Number(r.rows[0].n);
+    return (await c.query(text, params)).rows as T[];
   } finally {
     await c.end();
   }
+}
+
+export async function countRows(databaseUrl: string, table: string): Promise<number> {
+  const [row] = await queryOnce<{ n: string }>(databaseUrl, `SELECT count(*)::text AS n FROM ${table}`);
+  return Number(row.n);
 }
 
 export async function waitUntil<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { QueryFailedError } from 'typeorm';
 import { AppError } from '../errors/app-error.js';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -26,10 +25,4 @@ export function idempotencyKey(value: unknown, field: string): string | undefine
     ]);
   }
   return value;
-}
-
-/** Whether a database error is the violation of this unique constraint (or index). */
-export function violates(error: unknown, constraint: string): boolean {
-  const driver = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
-  return driver?.code === '23505' && driver.constraint === constraint;
 }

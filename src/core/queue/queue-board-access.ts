@@ -2,7 +2,8 @@ import type { Request } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { isAdmin } from '../../modules/accounts/access.js';
 import type { AccountsService } from '../../modules/accounts/accounts.service.js';
-import { credentialOf, type TokenCheckLimit } from '../../modules/accounts/auth.guard.js';
+import { credentialOf } from '../../modules/accounts/auth.guard.js';
+import type { TokenChecks } from '../../modules/accounts/token-checks.js';
 import type { Authorize } from './queue-board.js';
 
 /**
@@ -10,12 +11,12 @@ import type { Authorize } from './queue-board.js';
  * session cookie: the board is read-only, so a cookie cannot be made to change anything),
  * with the "admin" scope, as `@RequireScope('admin')` routes ask. 401 without a token or with a bad one,
  * 403 `insufficient_scope` for any other account's. New tokens spend from the same
- * per-address budget of checks as the API's (`limitTokenChecks`, 429 past it).
+ * per-address budget of checks as the API's (`TokenChecks`, 429 past it).
  */
-export function adminOnly(accounts: AccountsService, limitTokenChecks?: TokenCheckLimit): Authorize {
+export function adminOnly(accounts: AccountsService, tokenChecks?: TokenChecks): Authorize {
   return async (req: Request) => {
     const { header } = credentialOf(req);
-    await limitTokenChecks?.(req, header);
+    await tokenChecks?.spend(req, header);
     const principal = await accounts.authenticate(header);
     if (!isAdmin(principal)) {
       throw new AppError(

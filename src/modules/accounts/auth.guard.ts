@@ -1,13 +1,11 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional, createParamDecorator } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
-import { clientOf } from '../../core/http/client-key.js';
-import { RATE_LIMIT_STORE, type RateLimitStore } from '../../core/http/rate-limit.store.js';
 import { ACCESS_RULE, type AccessRule, type Principal } from './access.js';
 import { AccountsService } from './accounts.service.js';
 import { isSafeMethod, sameOrigin, sessionToken } from './session.js';
+import { TokenChecks } from './token-checks.js';
 
 type AuthedRequest = Request & { principal?: Principal };
 
@@ -29,16 +27,11 @@ export function credentialOf(request: Request): { header: string | undefined; co
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly limitTokenChecks: TokenCheckLimit;
-
   constructor(
     private readonly accounts: AccountsService,
     private readonly reflector: Reflector,
-    @Inject(CONFIG) config: Config,
-    @Optional() @Inject(RATE_LIMIT_STORE) limits?: RateLimitStore,
-  ) {
-    this.limitTokenChecks = tokenCheckLimit(accounts, limits, config.http.rateLimits.authChecks);
-  }
+    private readonly tokenChecks: TokenChecks,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -51,7 +44,7 @@ export class AuthGuard implements CanActivate {
     if (cookie && !isSafeMethod(request.method) && !sameOrigin(request)) {
       throw new AppError(403, 'cross_origin', 'This request changes something and carries the session cookie, but it did not come from one of this site\'s pages; send the token in an Authorization header instead');
     }
-    await this.limitTokenChecks(request, header);
+    await this.tokenChecks.spend(request, header);
     if (rule.kind === 'public') {
       // An expired or revoked session only makes a public page anonymous (the pages offer to sign in again).
       if (header !== undefined) request.principal = cookie ? await this.accounts.authenticate(header).catch(anonymousOn401) : await this.accounts.authenticate(header);
@@ -64,31 +57,6 @@ export class AuthGuard implements CanActivate {
     request.principal = principal;
     return true;
   }
-}
-
-/** Spends from the per-address budget of token checks when the request's credential (its Authorization header or session cookie, as a header) needs one; throws 429 past it. */
-export type TokenCheckLimit = (request: Request, header: string | undefined) => Promise<void>;
-
-/**
- * Tokens this process has not seen valid cost a scrypt each, and each looks like a new
- * client to the per-token rate limit: an address may have only so many checked a
- * minute, so made-up tokens neither guess nor burn CPU at will. Shared by every gate
- * that reads an Authorization header (the guard, the queue board), so they spend from
- * one budget.
- */
-export function tokenCheckLimit(accounts: AccountsService, limits: RateLimitStore | undefined, limit: number): TokenCheckLimit {
-  return async (request, header) => {
-    if (header === undefined || accounts.knows(header) || !limits || limit === 0) return;
-    const address = clientOf(undefined, request.ip ?? request.socket.remoteAddress);
-    const decision = await limits.hit(`auth:${address.id}`, { limit, periodMs: 60_000 }).catch(() => null);
-    if (decision && !decision.allowed) {
-      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      request.res?.setHeader('Retry-After', String(seconds));
-      throw AppError.tooManyRequests(`Too many requests: at most ${limit} new tokens checked a minute per client address; retry in ${seconds} s`, [
-        { field: 'rateLimit.auth', message: `${limit} new tokens checked a minute; next allowed in ${seconds} s` },
-      ]);
-    }
-  };
 }
 
 function anonymousOn401(error: unknown): undefined {

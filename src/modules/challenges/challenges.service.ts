@@ -243,9 +243,9 @@ export class ChallengesService {
     return (await this.challenges.findById(challengeId))?.slug ?? challengeId;
   }
 
-  /** The public part of a challenge: never the test data or anything derived from it. */
-  async describe(slug: string, principal?: Principal) {
-    const { challenge, version, organizer, participant } = await this.access(slug, principal);
+  /** The public part of a challenge: never the test data or anything derived from it. `access`: the caller's, when already read. */
+  async describe(slug: string, principal?: Principal, access?: ChallengeAccess) {
+    const { challenge, version, organizer, participant } = access ?? (await this.access(slug, principal));
     const { spec, dataSummary } = version;
     const protocol = protocolFor(spec);
     const { seeds, invariant } = seedsOf(spec.model);

@@ -11,6 +11,9 @@ import { type Direction, finalCandidates, rankLeaderboard } from './ranking.js';
 import { roundTo } from './statistics.js';
 import { boardPhase, phaseNamed, revealed, revealsAt } from './visibility.js';
 
+/** What a board is ranked from (LeaderboardsService.load). */
+type LoadedBoard = Awaited<ReturnType<LeaderboardsService['load']>>;
+
 export interface BoardQuery {
   version?: number;
   phase?: string;
@@ -27,18 +30,19 @@ export class LeaderboardsService {
   ) {}
 
   /**
-   * Every scored submission the board ranks from (the competing ones, each with the score
-   * the board shows: the public part while the split is hidden), oldest first: the
-   * points of the best-score-over-time plot. Nothing a board does not already show.
+   * The board and, from the same read, every scored submission it ranks from (each with
+   * the score the board shows: the public part while the split is hidden), oldest first:
+   * the points of the best-score-over-time plot. Nothing a board does not already show.
    */
-  async history(slug: string, query: BoardQuery = {}, principal?: Principal) {
-    const { metric, direction, phase, split, settings, competing } = await this.load(slug, query, principal);
+  async withHistory(slug: string, query: BoardQuery = {}, principal?: Principal) {
+    const loaded = await this.load(slug, query, principal);
+    const { metric, direction, phase, split, settings, competing } = loaded;
     const points = competing
       .filter((r) => Number.isFinite(r.score))
       // At the board's precision: a challenge that rounds its scores does not show more here.
       .map((r) => ({ at: r.submittedAt, score: settings.precision ? roundTo(r.score, settings.precision) : r.score, competitor: r.participant }))
       .sort((a, b) => a.at.getTime() - b.at.getTime());
-    return { metric, direction, phase: phase.name, split, points };
+    return { board: await this.rank(loaded), history: { metric, direction, phase: phase.name, split, points } };
   }
 
   /**
@@ -48,7 +52,12 @@ export class LeaderboardsService {
    * one after, ranking each participant's final picks (or their best public ones).
    */
   async get(slug: string, query: BoardQuery = {}, principal?: Principal) {
-    const { challenge, version, spec, metric, direction, breakdown, settings, phase, split, key, part, ladder, competing } = await this.load(slug, query, principal);
+    return this.rank(await this.load(slug, query, principal));
+  }
+
+  /** The ranked entries with their tie groups, intervals and rounds. */
+  private async rank(loaded: LoadedBoard) {
+    const { challenge, version, spec, metric, direction, breakdown, settings, phase, split, key, part, ladder, competing } = loaded;
     const entries = rankLeaderboard(competing, direction);
     const groups = await this.statistics.tieGroups(version, part, entries);
     const shown = (value: number) => (settings.precision ? roundTo(value, settings.precision) : value);
@@ -89,7 +98,7 @@ export class LeaderboardsService {
   }
 
   /** What a board is ranked from: the version, the phase, the split and the competing scored submissions with the score each shows. */
-  private async load(slug: string, query: BoardQuery, principal?: Principal) {
+  async load(slug: string, query: BoardQuery, principal?: Principal) {
     const { challenge, version: current } = await this.challenges.access(slug, principal);
     const version = query.version === undefined ? current : await this.versions.findVersion(challenge.id, query.version);
     if (!version) throw AppError.notFound(`Version ${query.version} of challenge "${slug}"`);

@@ -1,4 +1,6 @@
+import escapeHtml from 'escape-html';
 import type { Direction } from '../leaderboards/ranking.js';
+import { formatTime } from './layout.js';
 
 /** One scored submission on the plot. */
 export interface PlotPoint {
@@ -222,20 +224,10 @@ function formatScore(score: number): string {
   return String(Number(score.toPrecision(6)));
 }
 
-function formatTime(at: Date): string {
-  const iso = at.toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
-/** Text safe in XML content and quoted attributes; control characters XML forbids are dropped. */
+/** Text safe in XML content and quoted attributes (escape-html), without the control characters XML forbids. */
 function escapeXml(text: string): string {
-  let out = '';
-  for (const c of text) {
-    const code = c.codePointAt(0) ?? 0;
-    if (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') continue;
-    out += c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : c === "'" ? '&#39;' : c;
-  }
-  return out;
+  // eslint-disable-next-line no-control-regex -- these are the characters to drop
+  return escapeHtml(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, ''));
 }
 
 /** FNV-1a, 32 bits, as 8 hex digits. */

@@ -1,16 +1,14 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
 import { idempotencyKey } from '../../core/http/idempotency-key.js';
-import { RATE_LIMIT_STORE, type RateLimitStore } from '../../core/http/rate-limit.store.js';
 import type { UploadedFile } from '../../core/http/uploaded-file.js';
 import { parseInput } from '../../core/validation/parse-input.js';
 import type { Principal } from '../accounts/access.js';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { tokenCheckLimit, type TokenCheckLimit } from '../accounts/auth.guard.js';
+import { TokenChecks } from '../accounts/token-checks.js';
 import { clearSessionCookie, SESSION_DAYS, sessionToken, setSessionCookie } from '../accounts/session.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
@@ -37,9 +35,6 @@ const JoinForm = z.object({ acceptRules: z.literal('yes', 'tick "I accept the ru
  */
 @Injectable()
 export class WebService {
-  /** A pasted token costs a scrypt like one in a header: it spends from the same per-address budget. */
-  private readonly limitTokenChecks: TokenCheckLimit;
-
   constructor(
     private readonly accounts: AccountsService,
     private readonly challenges: ChallengesService,
@@ -47,11 +42,8 @@ export class WebService {
     private readonly submissions: SubmissionsService,
     private readonly organizers: OrganizersService,
     private readonly rescoring: RescoringService,
-    @Inject(CONFIG) config: Config,
-    @Optional() @Inject(RATE_LIMIT_STORE) limits?: RateLimitStore,
-  ) {
-    this.limitTokenChecks = tokenCheckLimit(accounts, limits, config.http.rateLimits.authChecks);
-  }
+    private readonly tokenChecks: TokenChecks,
+  ) {}
 
   async home(viewer: Viewer): Promise<string> {
     return challengesPage(viewer, await this.challenges.list());
@@ -64,7 +56,8 @@ export class WebService {
   /** Checks the pasted token and starts a session with a token of its own (7 days); returns where to go. */
   async signIn(request: Request, response: Response, body: unknown): Promise<string> {
     const form = parseInput(LoginForm, body);
-    await this.limitTokenChecks(request, `Bearer ${form.token}`);
+    // A pasted token costs a scrypt like one in a header: it spends from the same budget.
+    await this.tokenChecks.spend(request, `Bearer ${form.token}`);
     const principal = await this.accounts.authenticate(`Bearer ${form.token}`);
     await this.startSession(principal, request, response);
     return localPath(form.next);
@@ -96,9 +89,12 @@ export class WebService {
   }
 
   async challenge(viewer: Viewer, slug: string): Promise<string> {
-    const c = await this.challenges.describe(slug, viewer.principal);
-    const { challenge, version } = await this.challenges.access(slug, viewer.principal);
-    return challengePage(viewer, c, await this.submissions.baseline(challenge.id, version.version), randomUUID());
+    const access = await this.challenges.access(slug, viewer.principal);
+    const [c, baseline] = await Promise.all([
+      this.challenges.describe(slug, viewer.principal, access),
+      this.submissions.baseline(access.challenge.id, access.version.version),
+    ]);
+    return challengePage(viewer, c, baseline, randomUUID());
   }
 
   async join(principal: Principal, slug: string, body: unknown): Promise<void> {
@@ -118,11 +114,7 @@ export class WebService {
 
   async leaderboard(viewer: Viewer, slug: string, phase: unknown): Promise<string> {
     const query = typeof phase === 'string' && phase !== '' ? { phase } : {};
-    const [c, board, history] = await Promise.all([
-      this.challenges.describe(slug, viewer.principal),
-      this.boards.get(slug, query, viewer.principal),
-      this.boards.history(slug, query, viewer.principal),
-    ]);
+    const [c, { board, history }] = await Promise.all([this.challenges.describe(slug, viewer.principal), this.boards.withHistory(slug, query, viewer.principal)]);
     return leaderboardPage(viewer, c.title, board, history, Boolean(c.you?.organizer));
   }
 

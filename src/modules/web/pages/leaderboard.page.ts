@@ -5,7 +5,7 @@ import { scorePlot } from '../score-plot.js';
 import { challengeTabs } from './challenge-nav.js';
 
 export type Board = Awaited<ReturnType<LeaderboardsService['get']>>;
-export type BoardHistory = Awaited<ReturnType<LeaderboardsService['history']>>;
+export type BoardHistory = Awaited<ReturnType<LeaderboardsService['withHistory']>>['history'];
 
 /** The board with its tie groups and intervals, and the best score over time. */
 export function leaderboardPage(viewer: Viewer, title: string, board: Board, history: BoardHistory, organizer: boolean): string {
