@@ -48,6 +48,14 @@ describe('TempFileStorage', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('reports a stream that fails before the file is opened (the client went away at once)', async () => {
+    const stream = new PassThrough();
+    const pending = handle(new TempFileStorage(join(dir, 'uploads'), 100), stream).catch((e: unknown) => e);
+    stream.destroy(new Error('Request aborted')); // while the directory is still being made
+    expect(await pending).toMatchObject({ message: 'Request aborted' });
+    expect(await readdir(join(dir, 'uploads'))).toEqual([]);
+  });
+
   it('sweeps only old upload files', async () => {
     await writeFile(join(dir, 'upload-old'), 'x');
     await writeFile(join(dir, 'upload-new'), 'x');

@@ -34,6 +34,9 @@ export class TempFileStorage implements StorageEngine {
   }
 
   private async receive(file: Express.Multer.File): Promise<Partial<Express.Multer.File> & { sha256: string }> {
+    // The client may go away while the directory is made: the pipeline below reports the
+    // stream's error, and until it starts this listener keeps it from going unhandled.
+    file.stream.on('error', ignore);
     this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.ready;
     const path = join(this.dir, `${PREFIX}${randomUUID()}`);
@@ -59,6 +62,8 @@ export class TempFileStorage implements StorageEngine {
     return { path, size, sha256: hash.digest('hex') };
   }
 }
+
+function ignore(): void {}
 
 export async function removeQuietly(path: string | undefined): Promise<void> {
   if (path) await rm(path, { force: true }).catch(() => undefined);
