@@ -11,6 +11,7 @@ import { EvaluationWorkers } from './evaluation/evaluation-workers.js';
 import { FileScorer } from './evaluation/file-scorer.js';
 import { RescoreSubmissionProcessor } from './evaluation/rescore-submission.processor.js';
 import { Heartbeat } from './evaluation/heartbeat.js';
+import { Leases } from './evaluation/leases.js';
 import { Reconciler } from './evaluation/reconciler.js';
 import { WebhookDeliverer } from './evaluation/webhook-deliverer.js';
 import { ModelTrainer } from './trainers/model-trainer.js';
@@ -44,6 +45,7 @@ class ModelTrainerCloser implements OnApplicationShutdown {
     Reconciler,
     WebhookDeliverer,
     Heartbeat,
+    Leases,
   ],
   exports: [EvaluationWorkers, Reconciler, Heartbeat],
 })

@@ -46,6 +46,9 @@ describe('faults: a worker killed mid-evaluation', () => {
       PORT: String(port),
       RECONCILE_INTERVAL_MS: '500',
       RECONCILE_GRACE_MS: '1000',
+      // A killed worker's leases lapse after 3 s here (30 s by default).
+      WORKER_HEARTBEAT_MS: '500',
+      EVALUATION_LEASE_MS: '3000',
       JOB_BACKOFF_MS: '200',
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000',

@@ -120,7 +120,7 @@ describe('phases and submission limits', () => {
     const [mine] = (await (await fetch(`${stack.url}/api/v1/challenges/phased/submissions`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string }[];
     expect((await cancel(mine.id, other)).status).toBe(404);
 
-    const running = await repo.markRunning(mine.id);
+    const running = await repo.markRunning(mine.id, 'worker-test', 60_000, 5);
     expect(running?.status).toBe('running');
     expect((await cancel(mine.id)).status).toBe(200);
     const scored = await repo.recordScore(running!, { metric: 'macro_f1', value: 0.9, metrics: { macro_f1: 0.9 }, details: null, trainerName: 'logreg', trainerVersion: '1' });

@@ -8,12 +8,15 @@ import { SubmissionsRepository } from '../../src/modules/submissions/submissions
 import type { Progress } from '../../src/modules/submissions/submission-events.js';
 import { WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
 import { FileScorer } from './file-scorer.js';
+import { type Lease, Leases } from './leases.js';
 
 export type EvaluationOutcome = 'scored' | 'failed' | 'skipped';
 
 /**
- * Trains the challenge's fixed model on one submission and records its score. Idempotent:
- * a finished submission is skipped, and the score is written once per submission and version.
+ * Trains the challenge's fixed model on one submission and records its score, under a
+ * lease on it (see Leases). Idempotent: a finished submission is skipped, one another
+ * worker holds a live lease on is left to it, and the score is written once per submission
+ * and version.
  */
 @Injectable()
 export class EvaluateSubmissionProcessor {
@@ -21,6 +24,7 @@ export class EvaluateSubmissionProcessor {
     private readonly submissions: SubmissionsRepository,
     private readonly challenges: ChallengesRepository,
     private readonly scorer: FileScorer,
+    private readonly leases: Leases,
     private readonly webhooks: WebhooksRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -29,11 +33,26 @@ export class EvaluateSubmissionProcessor {
     const { submissionId, requestId } = JOBS.evaluateSubmission.payload.parse(job.data);
     // requestId: the API request that submitted it (absent when the reconciler re-added the job).
     const log = this.logger.child({ submissionId, jobId: job.id, attempt: job.attemptsMade + 1, requestId });
-    const submission = await this.submissions.markRunning(submissionId);
-    if (!submission) {
-      log.info('submission already finished or gone; nothing to do');
+    const lease = await this.leases.take(submissionId);
+    if (!lease) {
+      log.info('submission finished, gone, or under another worker\'s live lease; nothing to do');
       return 'skipped';
     }
+    try {
+      return await this.evaluate(lease, log);
+    } catch (err) {
+      if (lease.signal.aborted) {
+        log.warn({ reason: String(lease.signal.reason) }, 'evaluation abandoned: its lease was lost');
+        return 'skipped';
+      }
+      throw err;
+    } finally {
+      this.leases.release(submissionId);
+    }
+  }
+
+  private async evaluate({ submission, signal }: Lease, log: Logger): Promise<EvaluationOutcome> {
+    const submissionId = submission.id;
     await this.submissions.announce({ type: 'status', submissionId, status: 'running' });
     // Announced one after another: each NOTIFY may take another pooled connection, and
     // two in flight at once can arrive out of order.
@@ -45,7 +64,7 @@ export class EvaluateSubmissionProcessor {
     const challengeLog = log.child({ challenge: spec.slug, version: version.version });
     const started = performance.now();
 
-    const outcome = await this.scorer.score(version, submission.fileKey, progress);
+    const outcome = await this.scorer.score(version, submission.fileKey, progress, signal);
     await announced;
     if (outcome.kind === 'invalid') {
       if (await this.submissions.markFailed(submissionId, 'invalid_submission', outcome.error.message, outcome.error.details)) await this.finished(submissionId, 'failed');
@@ -60,7 +79,7 @@ export class EvaluateSubmissionProcessor {
     const { score } = outcome;
     const written = await this.submissions.recordScore(submission, score);
     if (!written) {
-      challengeLog.info('submission finished while it was evaluated (cancelled); no score written');
+      challengeLog.info('submission finished while it was evaluated (cancelled, or scored by another worker); no score written');
       return 'skipped';
     }
     await this.finished(submissionId, 'scored');

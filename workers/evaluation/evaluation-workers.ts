@@ -9,6 +9,7 @@ import { QUEUE_BACKEND, type QueueBackend } from '../../src/core/queue/queue-bac
 import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { EvaluateSubmissionProcessor } from './evaluate-submission.processor.js';
+import { Leases } from './leases.js';
 import { RescoreSubmissionProcessor } from './rescore-submission.processor.js';
 
 type Handler = (job: Job) => Promise<unknown>;
@@ -24,6 +25,7 @@ export class EvaluationWorkers {
     private readonly rescore: RescoreSubmissionProcessor,
     private readonly submissions: SubmissionsRepository,
     private readonly rescores: RescoresRepository,
+    private readonly leases: Leases,
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -35,6 +37,7 @@ export class EvaluationWorkers {
   }
 
   start(): void {
+    this.leases.start();
     for (const queue of this.config.worker.queues) {
       this.assertHandlers(queue);
       const concurrency = this.concurrencyOf(queue);
@@ -56,10 +59,11 @@ export class EvaluationWorkers {
 
   /**
    * Takes no new job and lets the running ones finish, for SHUTDOWN_TIMEOUT_MS at most.
-   * Past that, the process goes with them still running, as after a crash: a job whose
-   * processor stops with the process's connections is retried, one whose lock lapses (30 s)
-   * is handed on by BullMQ's stalled check, and the reconciler re-queues what is left; the
-   * submission is scored once (one score per submission and version).
+   * Past that, it gives up the leases of the evaluations still running and the process goes
+   * with them: a job whose processor stops with the process's connections is retried, one
+   * whose lock lapses (30 s) is handed on by BullMQ's stalled check, and the reconciler
+   * re-queues what is left; another worker takes the submission at once (its lease has
+   * lapsed) and scores it once (one score per submission and version).
    */
   async stop(): Promise<void> {
     const deadlineMs = this.config.shutdownTimeoutMs;
@@ -69,7 +73,10 @@ export class EvaluationWorkers {
       sleep(deadlineMs, false, { signal: timer.signal }).catch(() => false),
     ]);
     timer.abort();
-    if (!finished) this.logger.warn({ deadlineMs }, 'evaluations still running at the shutdown deadline; leaving them to another worker');
+    await this.leases.stop();
+    if (finished) return;
+    this.logger.warn({ deadlineMs }, 'evaluations still running at the shutdown deadline; leaving them to another worker');
+    await this.leases.expireAll().catch((err: unknown) => this.logger.warn({ err }, 'could not give up the leases; they lapse by themselves'));
   }
 
   /**

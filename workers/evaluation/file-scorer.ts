@@ -35,8 +35,11 @@ export class FileScorer {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
-  /** `progress` hears of each stage: validating, each training run (a seed), evaluating. */
-  async score(version: ChallengeVersion, fileKey: string, progress: (p: Progress) => void = () => undefined): Promise<FileScore> {
+  /**
+   * `progress` hears of each stage: validating, each training run (a seed), evaluating.
+   * Aborting `signal` stops the training (the evaluation's lease was lost): its reason is thrown.
+   */
+  async score(version: ChallengeVersion, fileKey: string, progress: (p: Progress) => void = () => undefined, signal?: AbortSignal): Promise<FileScore> {
     const { spec } = version;
     const protocol = protocolFor(spec);
     const data = this.data.files(version);
@@ -49,7 +52,8 @@ export class FileScorer {
       throw e;
     }
     const limitMs = this.config.worker.evaluationTimeoutMs;
-    const deadline = AbortSignal.timeout(limitMs);
+    const timeout = AbortSignal.timeout(limitMs);
+    const deadline = signal ? AbortSignal.any([timeout, signal]) : timeout;
     // Every training of the evaluation (a cleaning run's checkpoints: a hundred at once) listens to this one deadline.
     setMaxListeners(0, deadline);
     const fit = (req: FitRequest) => this.trainer.fit(req, deadline);
@@ -58,7 +62,8 @@ export class FileScorer {
     try {
       result = await evaluateSeeds(evaluatorFor(spec), parsed, { spec, data, scoring: 'test', fit, fitMany }, (step, steps, seed) => progress(progressOf('training', step, steps, seed)));
     } catch (e) {
-      if (deadline.aborted) return { kind: 'timeout', message: `Training did not finish within ${limitMs} ms` };
+      if (signal?.aborted) throw signal.reason;
+      if (timeout.aborted) return { kind: 'timeout', message: `Training did not finish within ${limitMs} ms` };
       throw e;
     }
     progress(progressOf('evaluating'));

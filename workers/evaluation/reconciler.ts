@@ -11,10 +11,13 @@ import { Periodic } from './periodic.js';
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
- * Postgres is the truth, the queue is transport. Any submission left queued or running
- * without a live job (lost enqueue, Redis flush, crashed worker) gets a fresh job; one that
- * has used up its attempts fails as `internal` (never the participant's fault). Rescores
- * are reconciled the same way.
+ * Postgres is the truth, the queue is transport. It looks at every unfinished submission
+ * untouched for RECONCILE_GRACE_MS: a queued one without a live job (lost enqueue, Redis
+ * flushed) gets a fresh job; a running one whose lease lapsed (its worker died or lost the
+ * database) goes back to queued, with a fresh job unless its old one is still live (BullMQ
+ * hands that on). A running one under a live lease is left alone, even without a job: its
+ * worker is on it. One that has used up its attempts fails as `internal` (never the
+ * participant's fault). Rescores are reconciled by their jobs the same way.
  */
 @Injectable()
 export class Reconciler {
@@ -45,14 +48,20 @@ export class Reconciler {
     const stale = await this.submissions.findStale(this.config.worker.reconcileGraceMs, 500);
     for (const s of stale) {
       const state = await this.queue.jobState(s.id, s.queue);
-      if (LIVE_STATES.has(state)) continue;
+      const live = LIVE_STATES.has(state);
+      if (live && s.status === 'queued') continue;
       const log = { submissionId: s.id, status: s.status, jobState: state, attempts: s.attempts };
       if (s.attempts >= this.config.worker.attempts) {
-        if (await this.submissions.markFailed(s.id, 'internal', `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`)) {
-          await this.submissions.announce({ type: 'status', submissionId: s.id, status: 'failed' });
-          await this.webhooks.emitSubmission('submission.failed', s.id);
-        }
+        if (!(await this.submissions.failStale(s, `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`))) continue;
+        await this.submissions.announce({ type: 'status', submissionId: s.id, status: 'failed' });
+        await this.webhooks.emitSubmission('submission.failed', s.id);
         this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
+      } else if (s.status === 'running') {
+        // Its lease lapsed (findStale leaves live ones out).
+        if (!(await this.submissions.requeueStale(s))) continue; // a worker took it meanwhile
+        await this.submissions.announce({ type: 'status', submissionId: s.id, status: 'queued' });
+        if (!live) await this.queue.requeue(s.id, s.queue);
+        this.logger.warn(log, 'reconciler: the lease of a running evaluation lapsed; back in the queue');
       } else {
         await this.submissions.touch(s.id);
         await this.queue.requeue(s.id, s.queue);

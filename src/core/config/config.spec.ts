@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     [{ HIDDEN_DATA_BUCKETS: 'ok-bucket,Not_A_Bucket', MAX_BUNDLE_BYTES: '0' }, ['MAX_BUNDLE_BYTES', 'HIDDEN_DATA_BUCKETS']],
     [{ S3_BUCKET: 'sieve-files', HIDDEN_DATA_BUCKETS: 'hidden,sieve-files' }, ['HIDDEN_DATA_BUCKETS']],
     [{ METRICS_TOKEN: 'guessable' }, ['METRICS_TOKEN']],
+    [{ WORKER_HEARTBEAT_MS: '20000' }, ['EVALUATION_LEASE_MS']],
   ])('lists every bad key in %j', (env, keys) => {
     let error: unknown;
     try {

@@ -146,6 +146,8 @@ const EnvSchema = z.object({
   WORKER_HEARTBEAT_MS: positiveInt.default(10_000),
   /** A worker not seen for this long is gone: its queues' submissions say they are waiting for one. */
   WORKER_STALE_MS: positiveInt.default(60_000),
+  /** How long a running evaluation's lease lasts; the worker renews it with each heartbeat. */
+  EVALUATION_LEASE_MS: positiveInt.default(30_000),
   /** Organizer bundle uploads (zip, tar, tar.gz): caps on what one archive may extract to. */
   MAX_BUNDLE_BYTES: positiveInt.default(512 * 1024 * 1024),
   MAX_BUNDLE_ENTRY_BYTES: positiveInt.default(256 * 1024 * 1024),
@@ -209,6 +211,8 @@ export interface Config {
     heartbeatMs: number;
     /** A worker unseen for longer is considered gone. */
     staleMs: number;
+    /** A running evaluation's lease: renewed every `heartbeatMs`; once it lapses, another worker may take the submission. */
+    leaseMs: number;
   };
   /** Bundles organizers upload through the API (not the repository's own challenges/). */
   bundles: {
@@ -253,6 +257,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // organizer's bundle could then read any of it.
     throw new ConfigError([
       `HIDDEN_DATA_BUCKETS: "${e.S3_BUCKET}" is Sieve's own storage bucket (S3_BUCKET, no S3_PREFIX); keep hidden data in another bucket, or set S3_PREFIX so that Sieve's files live under it`,
+    ]);
+  }
+  if (e.EVALUATION_LEASE_MS < 2 * e.WORKER_HEARTBEAT_MS) {
+    throw new ConfigError([
+      `EVALUATION_LEASE_MS: must be at least twice WORKER_HEARTBEAT_MS (${e.WORKER_HEARTBEAT_MS} ms), which renews it, or a lease lapses between two renewals (got ${e.EVALUATION_LEASE_MS})`,
     ]);
   }
   const home = resolve(e.SIEVE_HOME);
@@ -304,6 +313,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       reconcileGraceMs: e.RECONCILE_GRACE_MS,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       staleMs: e.WORKER_STALE_MS,
+      leaseMs: e.EVALUATION_LEASE_MS,
     },
     bundles: {
       maxBytes: e.MAX_BUNDLE_BYTES,

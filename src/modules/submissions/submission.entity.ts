@@ -90,6 +90,17 @@ export class Submission {
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
+  /**
+   * The lease of a running evaluation: the worker holding it, until when. The worker
+   * renews it with its heartbeat; once it lapses (the worker died or lost the database),
+   * the reconciler puts the submission back in the queue and another worker may take it.
+   */
+  @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt!: Date | null;
+
   @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
   errorCode!: FailureCode | null;
 

@@ -62,7 +62,7 @@ export class SubmissionsRepository {
   }
 
   async insert(
-    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final' | 'disqualifiedAt' | 'disqualifiedReason' | 'idempotencyKey'> & {
+    values: Omit<Submission, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'errorCode' | 'errorMessage' | 'errorDetails' | 'attempts' | 'final' | 'disqualifiedAt' | 'disqualifiedReason' | 'idempotencyKey' | 'leaseOwner' | 'leaseExpiresAt'> & {
       idempotencyKey?: string | null;
     },
     em: EntityManager = this.dataSource.manager,
@@ -167,20 +167,48 @@ export class SubmissionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** → running (from the transition table), counting the attempt. Null when it is already finished or gone. */
-  async markRunning(id: string): Promise<Submission | null> {
+  /**
+   * → running (from the transition table), counting the attempt and taking its lease for
+   * `leaseMs` on behalf of `owner`. Null when it is finished, gone, running under another
+   * worker's lease that has not lapsed, or has had `maxAttempts` already (the reconciler
+   * fails it as `internal`).
+   */
+  async markRunning(id: string, owner: string, leaseMs: number, maxAttempts: number): Promise<Submission | null> {
     const result = await this.repo
       .createQueryBuilder()
       .update(Submission)
-      .set({ status: 'running', attempts: () => 'attempts + 1', startedAt: () => 'COALESCE(started_at, now())' })
+      .set({ status: 'running', attempts: () => 'attempts + 1', startedAt: () => 'COALESCE(started_at, now())', leaseOwner: owner, leaseExpiresAt: leaseUntil(leaseMs) })
       .where({ id, status: In(sourcesOf('running')) })
+      .andWhere("(status <> 'running' OR lease_owner IS NULL OR lease_owner = :owner OR lease_expires_at < now())", { owner })
+      .andWhere('attempts < :maxAttempts', { maxAttempts })
       .execute();
     return (result.affected ?? 0) > 0 ? this.findById(id) : null;
   }
 
-  /** running → queued: waiting for another attempt. */
-  async markRequeued(id: string): Promise<void> {
-    await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued' });
+  /** Extends `owner`'s leases on these running submissions; returns the ids it still holds. */
+  async renewLeases(ids: string[], owner: string, leaseMs: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(Submission)
+      .set({ leaseExpiresAt: leaseUntil(leaseMs) })
+      .where({ id: In(ids), status: 'running', leaseOwner: owner })
+      .returning(['id'])
+      .updateEntity(false)
+      .execute();
+    return new Set((result.raw as { id: string }[]).map((r) => r.id));
+  }
+
+  /** Lets `owner`'s leases on these submissions lapse now, for another worker to take them at once. */
+  async expireLeases(ids: string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.repo.update({ id: In(ids), status: 'running', leaseOwner: owner }, { leaseExpiresAt: () => 'now()' });
+  }
+
+  /** running → queued: waiting for another attempt, its lease given up. */
+  async markRequeued(id: string): Promise<boolean> {
+    const result = await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
+    return (result.affected ?? 0) > 0;
   }
 
   /** → failed. Returns false if it had already finished. */
@@ -210,18 +238,54 @@ export class SubmissionsRepository {
     });
   }
 
-  /** Unfinished submissions untouched for `graceMs`: candidates for the reconciler. */
+  /**
+   * Candidates for the reconciler: unfinished submissions untouched for `graceMs`, but
+   * not a running one whose lease is live (its worker is on it, whatever the queue says).
+   */
   async findStale(graceMs: number, limit: number): Promise<Submission[]> {
-    return this.repo.find({
-      where: { status: In([...NON_TERMINAL_STATUSES]), updatedAt: LessThan(new Date(Date.now() - graceMs)) },
-      order: { updatedAt: 'ASC' },
-      take: limit,
-    });
+    return this.repo
+      .createQueryBuilder('s')
+      .where({ status: In([...NON_TERMINAL_STATUSES]), updatedAt: LessThan(new Date(Date.now() - graceMs)) })
+      .andWhere("(s.status <> 'running' OR s.lease_expires_at IS NULL OR s.lease_expires_at < now())")
+      .orderBy('s.updated_at', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+
+  /**
+   * The reconciler's moves, each only while the submission is as it was found stale (same
+   * status and attempts; a running one's lease still lapsed): a worker that took it
+   * meanwhile wins. → failed (`internal`), or a running one → queued.
+   */
+  async failStale(stale: Submission, message: string): Promise<boolean> {
+    return this.updateStale(stale, { status: 'failed', errorCode: 'internal', errorMessage: message, errorDetails: [], finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null });
+  }
+
+  async requeueStale(stale: Submission): Promise<boolean> {
+    return this.updateStale(stale, { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
+  }
+
+  private async updateStale(stale: Submission, values: Partial<Submission>): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(Submission)
+      .set(values)
+      .where({ id: stale.id, status: stale.status, attempts: stale.attempts })
+      .andWhere("(status <> 'running' OR lease_expires_at IS NULL OR lease_expires_at < now())")
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   async touch(id: string): Promise<void> {
     await this.repo.update({ id, status: In([...NON_TERMINAL_STATUSES]) }, { updatedAt: new Date() });
   }
+}
+
+/** A lease's end, `leaseMs` from the database's clock (every worker's leases on one clock). */
+function leaseUntil(leaseMs: number): () => string {
+  const ms = Math.round(leaseMs);
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new Error(`a lease must last a positive number of milliseconds, not ${leaseMs}`);
+  return () => `now() + interval '${ms} milliseconds'`;
 }
 
 /**
