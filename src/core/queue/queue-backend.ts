@@ -1,6 +1,7 @@
 import { Queue, Worker, withBackend, createPostgresBackend, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
+import { unavailableOf } from '../errors/unavailable.js';
 import type { QueueName } from './jobs.js';
 
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
@@ -30,7 +31,33 @@ export function createQueueBackend(config: Config, databaseUrl: string, onError:
     last = Date.now();
     onError(err);
   };
-  return config.redisUrl ? new RedisQueueBackend(config.redisUrl, config.queuePrefix, report) : new PostgresQueueBackend(databaseUrl, config.queuePrefix);
+  const holdMs = config.worker.backoffMs;
+  return config.redisUrl ? new RedisQueueBackend(config.redisUrl, config.queuePrefix, report, holdMs) : new PostgresQueueBackend(databaseUrl, config.queuePrefix, holdMs);
+}
+
+/**
+ * A job that fails because the database did not answer (a restart, a failover) was not
+ * really tried: it goes back to the front of its queue without using an attempt, and the
+ * queue hands out no job for `holdMs` (BullMQ's manual rate limit). Without this, a
+ * database outage of a few seconds makes every waiting job fail at its first query, again
+ * and again, until its attempts are used up: the queue empties into `failed` and the
+ * submissions wait for the reconciler. When the hold cannot be set (the queue's own
+ * backend is down too), the job fails as any other.
+ */
+function holdWhileDatabaseDown(processor: Processor, queue: () => Queue, holdMs: number): Processor {
+  return async (job) => {
+    try {
+      return await processor(job);
+    } catch (err) {
+      if (unavailableOf(err)?.code !== 'database_unavailable') throw err;
+      await queue()
+        .rateLimit(holdMs)
+        .catch(() => {
+          throw err;
+        });
+      throw Worker.RateLimitError();
+    }
+  };
 }
 
 abstract class BaseBackend {
@@ -56,6 +83,7 @@ class RedisQueueBackend extends BaseBackend implements QueueBackend {
     private readonly url: string,
     private readonly prefix: string,
     private readonly report: QueueErrorReport,
+    private readonly holdMs: number,
   ) {
     super();
     this.connection = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
@@ -76,7 +104,7 @@ class RedisQueueBackend extends BaseBackend implements QueueBackend {
   worker(name: QueueName, processor: Processor, settings: WorkerSettings): Worker {
     const connection = new Redis(this.url, { maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
-    const w = new Worker(name, processor, { connection, prefix: this.prefix, autorun: false, ...settings });
+    const w = new Worker(name, holdWhileDatabaseDown(processor, () => this.queue(name), this.holdMs), { connection, prefix: this.prefix, autorun: false, ...settings });
     w.on('closed', () => connection.disconnect());
     this.workers.push(w);
     return w;
@@ -94,6 +122,7 @@ class PostgresQueueBackend extends BaseBackend implements QueueBackend {
   constructor(
     private readonly databaseUrl: string,
     private readonly schema: string,
+    private readonly holdMs: number,
   ) {
     super();
   }
@@ -112,7 +141,7 @@ class PostgresQueueBackend extends BaseBackend implements QueueBackend {
   }
 
   worker(name: QueueName, processor: Processor, settings: WorkerSettings): Worker {
-    const w = new this.classes.Worker(name, processor, { connection: this.connection(), autorun: false, ...settings }) as unknown as Worker;
+    const w = new this.classes.Worker(name, holdWhileDatabaseDown(processor, () => this.queue(name), this.holdMs), { connection: this.connection(), autorun: false, ...settings }) as unknown as Worker;
     this.workers.push(w);
     return w;
   }
