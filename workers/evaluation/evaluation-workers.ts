@@ -47,7 +47,11 @@ export class EvaluationWorkers {
         stalledInterval: 15_000,
         maxStalledCount: 2,
       });
-      worker.on('error', (err) => this.logger.error({ err, queue }, 'queue worker error'));
+      worker.on('error', (err) => {
+        // A job whose key went with a Redis flush while it ran: its outcome is in PostgreSQL already.
+        if (/Missing key for job/.test(err.message)) this.logger.warn({ err, queue }, 'a finished job was no longer in the queue (Redis lost it); its outcome is recorded');
+        else this.logger.error({ err, queue }, 'queue worker error');
+      });
       worker.on('failed', (job, err) => {
         if (job) void this.onFailed(job, err).catch((e: unknown) => this.logger.error({ err: e }, 'could not record a failure'));
       });

@@ -63,7 +63,7 @@ export class Reconciler {
         if (!live) await this.queue.requeue(s.id, s.queue);
         this.logger.warn(log, 'reconciler: the lease of a running evaluation lapsed; back in the queue');
       } else {
-        await this.submissions.touch(s.id);
+        if (!(await this.submissions.touchStale(s))) continue; // a worker took it meanwhile
         await this.queue.requeue(s.id, s.queue);
         this.logger.warn(log, 'reconciler: re-enqueued a submission without a live job');
       }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, In, IsNull, LessThan } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, LessThan, type QueryDeepPartialEntity } from 'typeorm';
+
 import type { LimitUsage } from '../challenges/phases.js';
 import { DAY_MS } from '../challenges/phases.js';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
@@ -255,7 +256,8 @@ export class SubmissionsRepository {
   /**
    * The reconciler's moves, each only while the submission is as it was found stale (same
    * status and attempts; a running one's lease still lapsed): a worker that took it
-   * meanwhile wins. → failed (`internal`), or a running one → queued.
+   * meanwhile wins. → failed (`internal`); a running one → queued; a queued one touched
+   * (before its job is added again).
    */
   async failStale(stale: Submission, message: string): Promise<boolean> {
     return this.updateStale(stale, { status: 'failed', errorCode: 'internal', errorMessage: message, errorDetails: [], finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null });
@@ -265,7 +267,11 @@ export class SubmissionsRepository {
     return this.updateStale(stale, { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
   }
 
-  private async updateStale(stale: Submission, values: Partial<Submission>): Promise<boolean> {
+  async touchStale(stale: Submission): Promise<boolean> {
+    return this.updateStale(stale, { updatedAt: () => 'now()' });
+  }
+
+  private async updateStale(stale: Submission, values: QueryDeepPartialEntity<Submission>): Promise<boolean> {
     const result = await this.repo
       .createQueryBuilder()
       .update(Submission)
@@ -276,9 +282,6 @@ export class SubmissionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  async touch(id: string): Promise<void> {
-    await this.repo.update({ id, status: In([...NON_TERMINAL_STATUSES]) }, { updatedAt: new Date() });
-  }
 }
 
 /** A lease's end, `leaseMs` from the database's clock (every worker's leases on one clock). */
