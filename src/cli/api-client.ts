@@ -186,11 +186,13 @@ export class ApiClient {
   /**
    * A public data file (the pool, the dev split…) streamed to `out`, calling `onBytes` as
    * it arrives. Written to a temp name first and renamed, so `out` is never half a file.
+   * `out` may be a function of the file's extension (`.csv`, or `.sbt` for a binary table).
    */
-  async download(slug: string, role: string, out: string, onBytes: (total: number) => void): Promise<number> {
+  async download(slug: string, role: string, out: string | ((extension: string) => string), onBytes: (total: number) => void): Promise<{ bytes: number; out: string }> {
     const path = role === 'pool' || role === 'dev' ? role : `files/${encodeURIComponent(role)}`;
     const res = await this.send(`/challenges/${encodeURIComponent(slug)}/${path}`);
     if (!res.body) throw new CliError(`${res.status}: the server sent no file`);
+    if (typeof out !== 'string') out = out(res.headers.get('content-type')?.startsWith('application/vnd.sieve.table') ? '.sbt' : '.csv');
     const partial = `${out}.part`;
     let total = 0;
     const counter = new Transform({
@@ -207,7 +209,7 @@ export class ApiClient {
       await rm(partial, { force: true });
       throw new CliError(`download of ${slug}/${role} failed: ${(e as Error).message}`);
     }
-    return total;
+    return { bytes: total, out };
   }
 
   async join(slug: string): Promise<void> {

@@ -284,16 +284,15 @@ clientOptions(program.command('challenge <slug>'))
 
 const pool = program.command('pool').description("a challenge's public data");
 clientOptions(pool.command('download <slug>'))
-  .description('download the candidate pool (or another public file) as CSV, with a progress line; you must have joined the challenge')
+  .description('download the candidate pool (or another public file) as CSV, or as a Sieve binary table (.sbt) where it was published as one, with a progress line; you must have joined the challenge')
   .option('--role <role>', 'which file: pool, dev, or a role listed under files on the challenge page', 'pool')
-  .option('--out <file>', 'where to write it (default: <slug>-<role>.csv)')
+  .option('--out <file>', 'where to write it (default: <slug>-<role>.csv, or .sbt for a binary table)')
   .action(async (slug: string, opts: { url?: string; token?: string; role: string; out?: string }) => {
-    const out = opts.out ?? `${slug}-${opts.role}.csv`;
     const started = Date.now();
     const show = (bytes: number) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${slug}/${opts.role}: ${formatBytes(bytes)} (${formatBytes((bytes * 1000) / Math.max(1, Date.now() - started))}/s)`);
-    const total = await (await clientFor(opts)).download(slug, opts.role, out, show);
+    const { bytes, out } = await (await clientFor(opts)).download(slug, opts.role, opts.out ?? ((extension) => `${slug}-${opts.role}${extension}`), show);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    process.stdout.write(`wrote ${out} (${formatBytes(total)})\n`);
+    process.stdout.write(`wrote ${out} (${formatBytes(bytes)})\n`);
   });
 
 clientOptions(program.command('submit <challenge> <file>'))

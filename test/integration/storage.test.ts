@@ -130,6 +130,18 @@ describe.each(cases)('$kind storage', ({ kind, open }) => {
     expect((await storage.get(`${folder}/big.bin`)).equals(body)).toBe(true);
   });
 
+  it('reads an object into shared memory, whole, when asked', async () => {
+    const body = randomBytes(5 * 1024 * 1024 + 7);
+    await storage.put(`${folder}/shared.bin`, body);
+    const shared = await storage.get(`${folder}/shared.bin`, { shared: true });
+    expect(Object.prototype.toString.call(shared.buffer)).toBe('[object SharedArrayBuffer]');
+    expect([shared.byteOffset, shared.buffer.byteLength]).toEqual([0, body.length]);
+    expect(shared.equals(body)).toBe(true);
+    await storage.put(`${folder}/empty.bin`, Buffer.alloc(0));
+    expect((await storage.get(`${folder}/empty.bin`, { shared: true })).length).toBe(0);
+    await expect(storage.get(`${folder}/missing.bin`, { shared: true })).rejects.toBeInstanceOf(StorageNotFoundError);
+  });
+
   it('round-trips a 5 MB stream in small chunks (multipart on S3)', async () => {
     const body = randomBytes(5 * 1024 * 1024 + 12_345);
     const info = await storage.put(`${folder}/streamed.bin`, chunked(body, 64 * 1024), { contentType: 'text/csv' });

@@ -39,6 +39,17 @@ describe('TrainingPool', () => {
     expect(inThread.diagnostics.objective).toBe(local.diagnostics.objective);
   });
 
+  it('trains on features in shared memory (as datasets hold them) exactly as on a copy', async () => {
+    const req = request(300, 8, 4, 4);
+    const shared = new Float64Array(new SharedArrayBuffer(req.train.x.byteLength));
+    shared.set(req.train.x);
+    const sharedTest = new Float64Array(new SharedArrayBuffer(req.test.x.byteLength));
+    sharedTest.set(req.test.x);
+    const inThread = await pool.run({ ...req, train: { ...req.train, x: shared }, test: { ...req.test, x: sharedTest } });
+    expect(Array.from(inThread.predictions)).toEqual(Array.from(train(req).predictions));
+    expect(Array.from(shared)).toEqual(Array.from(req.train.x));
+  });
+
   it('keeps the event loop free while it trains', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);

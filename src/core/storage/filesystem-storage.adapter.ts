@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   assertValidKey,
   assertValidPrefix,
+  type GetOptions,
   StorageNotFoundError,
   type PutOptions,
   type StoragePort,
@@ -55,10 +56,10 @@ export class FilesystemStorage implements StoragePort {
     }
   }
 
-  async get(key: string): Promise<Buffer> {
+  async get(key: string, opts: GetOptions = {}): Promise<Buffer> {
     const file = this.pathOf(key);
     try {
-      return await readFile(file);
+      return opts.shared ? await readShared(file) : await readFile(file);
     } catch (err) {
       throw mapMissing(err, key);
     }
@@ -157,6 +158,28 @@ export class FilesystemStorage implements StoragePort {
     return file;
   }
 }
+
+/** Reads a whole file into a SharedArrayBuffer of its size (a key's file is never changed in place: put renames over it). */
+async function readShared(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw Object.assign(new Error(`${file} is not a file`), { code: 'EISDIR' });
+    const bytes = Buffer.from(new SharedArrayBuffer(stats.size));
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(bytes.length - at, READ_CHUNK), at);
+      if (bytesRead === 0) throw new Error(`${file} ended after ${at} of its ${bytes.length} bytes`);
+      at += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Bytes per read call (a single read is capped near 2 GiB anyway). */
+const READ_CHUNK = 64 * 1024 * 1024;
 
 /** Writes `body` to a new file and fsyncs it, so that the rename that follows publishes whole bytes. */
 async function writeDurably(file: string, body: Buffer | NodeJS.ReadableStream): Promise<number> {

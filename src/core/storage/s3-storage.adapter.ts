@@ -16,6 +16,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   assertValidKey,
   assertValidPrefix,
+  type GetOptions,
   StorageNotFoundError,
   type PutOptions,
   type StoragePort,
@@ -119,8 +120,8 @@ export class S3Storage implements StoragePort {
     }
   }
 
-  async get(key: string): Promise<Buffer> {
-    return readObject(this.client, { bucket: this.bucket, key: this.objectKey(key) }, key);
+  async get(key: string, opts: GetOptions = {}): Promise<Buffer> {
+    return readObject(this.client, { bucket: this.bucket, key: this.objectKey(key) }, key, opts);
   }
 
   async getStream(key: string): Promise<NodeJS.ReadableStream> {
@@ -237,12 +238,35 @@ export function parseS3Uri(uri: string): S3Location {
   return { bucket, key };
 }
 
-async function readObject(client: S3Client, where: S3Location, keyForErrors: string): Promise<Buffer> {
+/**
+ * Reads a whole object. With its length known (always, from S3 and s3rver), the body is
+ * copied into memory allocated once at that size (shared when asked): a large data file
+ * never sits in memory twice, as chunks and as their concatenation.
+ */
+async function readObject(client: S3Client, where: S3Location, keyForErrors: string, opts: GetOptions = {}): Promise<Buffer> {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
     if (out.Body === undefined) throw new Error(`S3 GetObject for "${keyForErrors}" returned no body`);
-    const bytes = await out.Body.transformToByteArray();
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const size = out.ContentLength;
+    if (size === undefined || !(out.Body instanceof Readable)) {
+      const bytes = await out.Body.transformToByteArray();
+      if (!opts.shared) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const shared = Buffer.from(new SharedArrayBuffer(bytes.byteLength));
+      shared.set(bytes);
+      return shared;
+    }
+    const bytes = opts.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
+    let at = 0;
+    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+      if (at + chunk.length > size) {
+        out.Body.destroy();
+        throw new Error(`S3 GetObject for "${keyForErrors}" sent more than its Content-Length (${size} bytes)`);
+      }
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    if (at !== size) throw new Error(`S3 GetObject for "${keyForErrors}" ended after ${at} of its ${size} bytes`);
+    return bytes;
   } catch (err) {
     throw mapNotFound(err, keyForErrors);
   }

@@ -18,6 +18,15 @@ export interface PutOptions {
   contentType?: string;
 }
 
+export interface GetOptions {
+  /**
+   * Read the object into a SharedArrayBuffer (the Buffer is a view of it), so that typed
+   * arrays over its bytes reach worker threads without a copy. The object is read into
+   * memory allocated once at its full size, never into a growing list of chunks.
+   */
+  shared?: boolean;
+}
+
 export interface StoragePort {
   readonly kind: 'filesystem' | 's3';
   /**
@@ -27,7 +36,7 @@ export interface StoragePort {
    */
   put(key: string, body: Buffer | NodeJS.ReadableStream, opts?: PutOptions): Promise<StoredObjectInfo>;
   /** Throws {@link StorageNotFoundError} when there is no object under `key`. */
-  get(key: string): Promise<Buffer>;
+  get(key: string, opts?: GetOptions): Promise<Buffer>;
   /**
    * Throws {@link StorageNotFoundError} when there is no object under `key`.
    * The caller must consume or destroy the stream (an S3 stream holds a socket).

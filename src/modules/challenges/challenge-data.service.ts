@@ -8,9 +8,10 @@ import { type Dataset, parseDataset } from './dataset.js';
 const MAX_CACHED = 16;
 
 /**
- * Loads a challenge version's data files from storage once and keeps them in memory. A
- * version's data never changes (a change makes a new version), so entries need no
- * invalidation.
+ * Loads a challenge version's data files from storage once and keeps them in memory,
+ * shared by every job of the process (and, being in SharedArrayBuffers, by its training
+ * threads). A version's data never changes (a change makes a new version), so entries
+ * need no invalidation.
  */
 @Injectable()
 export class ChallengeDataService {
@@ -31,7 +32,8 @@ export class ChallengeDataService {
       has: (role) => declared.has(role) && version.dataKeys[role] !== undefined,
       get: (role) => {
         const { key, file } = keyOf(role);
-        return cached(this.parsed, `${key}\n${file.labels.join('\n')}`, async () => parseDataset(await this.storage.get(key), role, file.labels));
+        // Read into shared memory: a binary table's features stay a view of these bytes, and reach training threads uncopied.
+        return cached(this.parsed, `${key}\n${file.labels.join('\n')}`, async () => parseDataset(await this.storage.get(key, { shared: true }), role, file.labels));
       },
     };
   }

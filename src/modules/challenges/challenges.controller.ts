@@ -51,15 +51,15 @@ export class ChallengesController {
     return joined;
   }
 
-  /** The candidate pool as CSV (never the test set), for those who joined. */
+  /** The candidate pool as CSV, or as a Sieve binary table where it is one (never the test set), for those who joined. */
   @Get(':slug/pool')
   @RequireScope('read')
   @ApiDoc({
     summary: 'The candidate pool (CSV)',
-    description: 'Never the test set.',
+    description: 'Never the test set. A pool published as a Sieve binary table (`.sbt`, docs/challenge-format.md) is served as it is, as `application/vnd.sieve.table`.',
     params: { slug: "The challenge's slug" },
-    responses: { 200: 'The pool as CSV', 403: 'Not joined yet (`not_joined`)', 404: 'No such challenge' },
-    media: ['text/csv'],
+    responses: { 200: 'The pool as CSV (or a binary table)', 403: 'Not joined yet (`not_joined`)', 404: 'No such challenge' },
+    media: ['text/csv', 'application/vnd.sieve.table'],
   })
   pool(@CurrentAccount() principal: Principal, @Param('slug') slug: string, @Res() res: Response): Promise<void> {
     return this.send(slug, 'pool', principal, res);
@@ -84,10 +84,10 @@ export class ChallengesController {
   @RequireScope('read')
   @ApiDoc({
     summary: 'A public data file of the challenge (CSV)',
-    description: 'Any file listed under `files` on the challenge page (a starter set, a task\'s pool…). Hidden files have no route.',
+    description: 'Any file listed under `files` on the challenge page (a starter set, a task\'s pool…). Hidden files have no route. A file published as a Sieve binary table is served as it is, as `application/vnd.sieve.table`.',
     params: { slug: "The challenge's slug", role: 'The file\'s role, as listed under `files`' },
-    responses: { 200: 'The file as CSV', 403: 'Not joined yet (`not_joined`)', 404: 'No such challenge, or no public file with that role' },
-    media: ['text/csv'],
+    responses: { 200: 'The file as CSV (or a binary table)', 403: 'Not joined yet (`not_joined`)', 404: 'No such challenge, or no public file with that role' },
+    media: ['text/csv', 'application/vnd.sieve.table'],
   })
   file(@CurrentAccount() principal: Principal, @Param('slug') slug: string, @Param('role') role: string, @Res() res: Response): Promise<void> {
     return this.send(slug, role, principal, res);
@@ -95,7 +95,7 @@ export class ChallengesController {
 
   private async send(slug: string, which: string, principal: Principal, res: Response): Promise<void> {
     const file = await this.challenges.publicFile(slug, which, principal);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
     const source = file.stream as Readable;
     await (file.gzip ? pipeline(source, createGunzip(), res) : pipeline(source, res));

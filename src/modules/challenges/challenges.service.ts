@@ -13,6 +13,7 @@ import { canonicalJson, type LoadedBundle } from './challenge-bundle.loader.js';
 import { type ChallengeDataKeys, ChallengeVersion } from './challenge-version.entity.js';
 import { type ChallengeSpec, ChallengeSpecSchema } from './challenge-bundle.schema.js';
 import { Challenge } from './challenge.entity.js';
+import { BINARY_TABLE_CONTENT_TYPE, BINARY_TABLE_EXTENSION } from './binary-table.js';
 import { type ChallengeWithVersion, ChallengesRepository } from './challenges.repository.js';
 import { isAdmin, type Principal } from '../accounts/access.js';
 import type { OrganizerRole } from './challenge-organizer.entity.js';
@@ -280,13 +281,20 @@ export class ChallengesService {
     };
   }
 
-  /** A public data file as stored (CSV, possibly gzip-compressed): the pool, the dev split, a starter set… */
-  async publicFile(slug: string, role: string, principal: Principal): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string }> {
+  /**
+   * A public data file as stored: the pool, the dev split, a starter set… CSV (inflated
+   * on the way out when stored gzip-compressed), or a Sieve binary table as is.
+   */
+  async publicFile(slug: string, role: string, principal: Principal): Promise<{ stream: NodeJS.ReadableStream; gzip: boolean; filename: string; contentType: string }> {
     const { version } = await this.asParticipant(slug, principal);
     const file = dataFilesOf(version.spec).find((f) => f.role === role && !f.hidden);
     const key = file && version.dataKeys[role];
     if (!key) throw AppError.notFound(`A public file "${role}" of challenge "${slug}"`);
-    return { stream: await this.storage.getStream(key), gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-${role}.csv` };
+    const stream = await this.storage.getStream(key);
+    if (key.endsWith(BINARY_TABLE_EXTENSION)) {
+      return { stream, gzip: false, filename: `${slug}-v${version.version}-${role}${BINARY_TABLE_EXTENSION}`, contentType: BINARY_TABLE_CONTENT_TYPE };
+    }
+    return { stream, gzip: key.endsWith('.gz'), filename: `${slug}-v${version.version}-${role}.csv`, contentType: 'text/csv; charset=utf-8' };
   }
 }
 

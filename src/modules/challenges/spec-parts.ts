@@ -8,7 +8,10 @@ import { Phases, SubmissionLimits } from './phases.js';
  * them is challenge-bundle.schema.ts.
  */
 
-/** A data file: a path inside the bundle folder, or an s3:// URI for data that must stay private. */
+/**
+ * A data file: a path inside the bundle folder, or an s3:// URI for data that must stay
+ * private. CSV (optionally gzip-compressed) or a Sieve binary table (binary-table.ts).
+ */
 export const DataRef = z
   .string()
   .min(1)
@@ -16,7 +19,7 @@ export const DataRef = z
     (p) => /^s3:\/\/[a-z0-9.-]{3,63}\/.+/.test(p) || (!p.startsWith('/') && !p.split(/[\\/]/).includes('..')),
     'must be a path inside the bundle folder (no leading /, no ..) or an s3://bucket/key URI',
   )
-  .refine((p) => /\.csv(\.gz)?$/.test(p), 'must be a .csv or .csv.gz file');
+  .refine((p) => /\.(csv|csv\.gz|sbt)$/.test(p), 'must be a .csv, .csv.gz or .sbt (Sieve binary table) file');
 
 export const METRICS = {
   accuracy: { direction: 'maximize' },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from '../../core/errors/app-error.js';
 import { Xoshiro128 } from '../../core/random/random.js';
-import type { Dataset } from '../challenges/dataset.js';
+import { type Dataset, sharedFloat64 } from '../challenges/dataset.js';
 import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, describeMetric, rankByMetric } from '../challenges/spec-parts.js';
 import { readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import { type DataFile, fileSummary, type ProtocolDefinition, sameFeatures } from './protocol.js';
@@ -230,12 +230,13 @@ export async function purchasedRows(
   }
   const d = parts[0].ds.d;
   const n = parts.reduce((sum, p) => sum + p.rows.length, 0);
-  const x = new Float64Array(n * d);
+  const x = sharedFloat64(n * d);
   const y = new Int32Array(n);
   let at = 0;
   for (const { ds, rows } of parts) {
     for (const r of rows) {
-      x.set(ds.features.subarray(r * d, (r + 1) * d), at * d);
+      // values, not features: a float32 table's rows are widened one by one, never the whole table
+      x.set(ds.values.subarray(r * d, (r + 1) * d), at * d);
       y[at++] = ds.labels[r];
     }
   }
@@ -247,7 +248,7 @@ export { sellerRole };
 function samplesOf(ds: Dataset, labels: readonly string[], count: number) {
   const samples = [];
   for (let r = 0; r < Math.min(count, ds.n); r++) {
-    samples.push({ id: ds.ids[r], label: labels[ds.labels[r]], features: Array.from(ds.features.subarray(r * ds.d, (r + 1) * ds.d)) });
+    samples.push({ id: ds.ids[r], label: labels[ds.labels[r]], features: Array.from(ds.values.subarray(r * ds.d, (r + 1) * ds.d)) });
   }
   return samples;
 }

@@ -38,7 +38,7 @@ export function validateCleaningOrder(bytes: Buffer, pool: PoolIndex, maxFileByt
   const format = `a CSV with the header "id" and each of the ${n} pool ids exactly once, in the order to fix them`;
   const records = readCsvUpload(bytes, { maxFileBytes, header: ['id'], format });
   const problems: ErrorDetail[] = [];
-  const firstLine = new Map<string, number>();
+  const firstLine = new Int32Array(n);
   const order: number[] = [];
   for (const { record, line } of records) {
     if (record.length !== 1) {
@@ -50,7 +50,8 @@ export function validateCleaningOrder(bytes: Buffer, pool: PoolIndex, maxFileByt
     order.push(row);
   }
   if (problems.length === 0 && order.length !== n) {
-    const missing = [...pool.rowById.keys()].filter((id) => !firstLine.has(id));
+    const missing: string[] = [];
+    for (const [id, row] of pool.rowById) if (firstLine[row] === 0) missing.push(id);
     const examples = missing.slice(0, 5).map((id) => `"${truncate(id)}"`).join(', ');
     problems.push({ message: `${missing.length} of the ${n} pool ids are missing (e.g. ${examples}); list every id exactly once` });
   }

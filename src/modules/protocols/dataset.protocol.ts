@@ -49,7 +49,7 @@ const testHashes = new WeakMap<Dataset, Set<string>>();
  * The content hash of one example: SHA-256 of its feature values as little-endian float64,
  * with -0 written as 0 (the same number to the model, so the same example).
  */
-function exampleHash(x: Float64Array, row: number, d: number): string {
+function exampleHash(x: Float32Array | Float64Array, row: number, d: number): string {
   const values = Float64Array.from(x.subarray(row * d, (row + 1) * d), (v) => (v === 0 ? 0 : v));
   return createHash('sha256').update(new Uint8Array(values.buffer)).digest('hex');
 }
@@ -61,7 +61,7 @@ function hashesOf(test: Dataset): Set<string> {
   let hashes = testHashes.get(test);
   if (!hashes) {
     hashes = new Set();
-    for (let r = 0; r < test.n; r++) hashes.add(exampleHash(test.features, r, test.d));
+    for (let r = 0; r < test.n; r++) hashes.add(exampleHash(test.values, r, test.d));
     testHashes.set(test, hashes);
   }
   return hashes;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../../core/errors/app-error.js';
-import type { Dataset } from '../challenges/dataset.js';
+import { type Dataset, rowIndex } from '../challenges/dataset.js';
 import { checkPositiveLabel, ClassificationMetric, common, DataRef, Labels, describeMetric, rankByMetric } from '../challenges/spec-parts.js';
 import { poolRow, readCsvUpload, throwProblems, truncate } from './csv-upload.js';
 import { describePool, poolSummary, type PoolSummary } from './pool-summary.js';
@@ -32,9 +32,7 @@ const indexes = new WeakMap<Dataset, PoolIndex>();
 export function poolIndex(pool: Dataset): PoolIndex {
   let index = indexes.get(pool);
   if (!index) {
-    const rowById = new Map<string, number>();
-    pool.ids.forEach((id, row) => rowById.set(id, row));
-    index = { rowById, labels: pool.labels, labeled: pool.labeled };
+    index = { rowById: rowIndex(pool), labels: pool.labels, labeled: pool.labeled };
     indexes.set(pool, index);
   }
   return index;
@@ -130,10 +128,11 @@ export function validateSelection(bytes: Buffer, pool: PoolIndex, rules: Selecti
   const records = readCsvUpload(bytes, { maxFileBytes: rules.maxFileBytes, header: expectedHeader, format, headerHint: hint });
 
   const problems: ErrorDetail[] = [];
-  const firstLine = new Map<string, number>();
+  const firstLine = new Int32Array(pool.labels.length);
   const labelIndex = new Map(rules.labels.map((l, i) => [l, i]));
-  const rows: number[] = [];
-  const labels: number[] = [];
+  const rows = new Int32Array(records.length);
+  const labels = new Int32Array(records.length);
+  let count = 0;
   for (const { record, line } of records) {
     if (record.length !== expectedHeader.length) {
       problems.push({ line, message: `expected ${expectedHeader.length} column(s) (${expectedHeader.join(',')}), got ${record.length}` });
@@ -150,21 +149,21 @@ export function validateSelection(bytes: Buffer, pool: PoolIndex, rules: Selecti
       }
       label = given;
     }
-    rows.push(row);
-    labels.push(label);
+    rows[count] = row;
+    labels[count] = label;
+    count++;
   }
 
-  const count = records.length;
-  if (count > rules.maxItems) {
-    problems.unshift({ message: `the selection has ${count} ids; the budget allows at most ${rules.maxItems}` });
+  if (records.length > rules.maxItems) {
+    problems.unshift({ message: `the selection has ${records.length} ids; the budget allows at most ${rules.maxItems}` });
   }
-  if (count === 0) {
+  if (records.length === 0) {
     problems.push({ message: `the file has a header but no ids; expected ${format}` });
   }
-  if (problems.length === 0 && new Set(labels).size < 2) {
-    const only = labels.length ? ` (only "${rules.labels[labels[0]]}")` : '';
+  if (problems.length === 0 && !labels.some((l) => l !== labels[0])) {
+    const only = count ? ` (only "${rules.labels[labels[0]]}")` : '';
     problems.push({ message: `the selection covers fewer than 2 classes${only}; the model needs examples of at least 2` });
   }
   throwProblems('invalid_selection', 'The selection is not valid', problems);
-  return { rows: Int32Array.from(rows), labels: Int32Array.from(labels) };
+  return { rows, labels };
 }
