@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SLUG_PATTERN } from '../challenges/spec-parts.js';
+import type { BoardStamp } from './board-cache.js';
 
 /** A scored submission as the boards read it. */
 export interface ScoredRow {
@@ -22,8 +24,27 @@ export class LeaderboardsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
+   * What a challenge's boards are computed from, in one indexed query (the slug's unique
+   * index, the generation's primary key): the board cache's key. Null: no such challenge.
+   */
+  async boardState(slug: string): Promise<BoardStamp | null> {
+    // Not a slug's shape: no such challenge, and no query.
+    if (!SLUG_PATTERN.test(slug)) return null;
+    const rows: { id: string; status: string; current_version: number; generation: string }[] = await this.dataSource.query(
+      `SELECT c.id, c.status, c.current_version, COALESCE(g.generation, 0)::text AS generation
+         FROM challenges c LEFT JOIN leaderboard_generations g ON g.challenge_id = c.id
+        WHERE c.slug = $1`,
+      [slug],
+    );
+    const r = rows[0];
+    return r ? { challengeId: r.id, status: r.status, currentVersion: r.current_version, generation: r.generation } : null;
+  }
+
+  /**
    * Every scored submission of one phase under one challenge version that competes: not
    * an organizer's dry run, not disqualified, from a competitor who is not disqualified.
+   * (`sub.challenge_id = s.challenge_id` always holds; said here, it lets the planner read the
+   * phase's submissions through submissions_board_idx instead of scanning them all.)
    */
   async scoredInPhase(challengeId: string, version: number, phase: string): Promise<ScoredRow[]> {
     const rows: { competitor_id: string; name: string; team: boolean; value: number; metrics: Record<string, number>; submission_id: string; submitted_at: Date; final: boolean }[] =
@@ -31,7 +52,7 @@ export class LeaderboardsRepository {
         `SELECT COALESCE(sub.team_id, s.account_id) AS competitor_id, COALESCE(t.name, a.name) AS name, sub.team_id IS NOT NULL AS team,
                 s.value, s.metrics, s.submission_id, s.submitted_at, sub.final
            FROM scores s
-           JOIN submissions sub ON sub.id = s.submission_id AND sub.status = 'scored' AND NOT sub.dry_run AND sub.disqualified_at IS NULL
+           JOIN submissions sub ON sub.id = s.submission_id AND sub.challenge_id = s.challenge_id AND sub.status = 'scored' AND NOT sub.dry_run AND sub.disqualified_at IS NULL
            JOIN accounts a ON a.id = s.account_id
            LEFT JOIN teams t ON t.id = sub.team_id
           WHERE s.challenge_id = $1 AND s.challenge_version = $2 AND sub.phase = $3

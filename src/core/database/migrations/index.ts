@@ -12,6 +12,7 @@ import { ResampledScores1795730852667 } from './1795730852667-resampled-scores.j
 import { AccessControl1795736257820 } from './1795736257820-access-control.js';
 import { Webhooks1795742498467 } from './1795742498467-webhooks.js';
 import { IdempotencyKeys1795749783398 } from './1795749783398-idempotency-keys.js';
+import { LeaderboardIndexesAndGenerations1795758642950 } from './1795758642950-leaderboard-indexes-and-generations.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccessControl1795736257820,
   Webhooks1795742498467,
   IdempotencyKeys1795749783398,
+  LeaderboardIndexesAndGenerations1795758642950,
 ];
