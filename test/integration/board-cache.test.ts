@@ -136,25 +136,42 @@ describe('the board cache', () => {
     expect(ranking(await board(otherUrl, PLAIN, '?phase=open&version=1'))).toEqual([['ann', 0.9], ['bob', 0.7]]);
   });
 
+  it('gives each board an ETag, answers a poller 304 while the board stays, and the new board once it changes', async () => {
+    const path = `${otherUrl}/api/v1/challenges/${PLAIN}/leaderboard`;
+    const first = await fetch(path);
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(await first.json()).toEqual(await board(stack.url, PLAIN));
+    // A Cache-Control of our own: fetch adds `no-cache` to a conditional request, which asks the server for a full answer.
+    const conditional = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
+    expect((await fetch(path, { headers: conditional })).status).toBe(304);
+    await scored(PLAIN, 'eve', { macro_f1: 0.1 });
+    const changed = await fetch(path, { headers: conditional });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(ranking((await changed.json()) as Board)).toEqual([['ann', 0.9], ['bob', 0.7], ['eve', 0.1]]);
+  });
+
   it('drops a disqualified submission, then a disqualified participant, from the board of every process', async () => {
     const best = (await board(stack.url, PLAIN)).entries[0];
     expect(best).toMatchObject({ participant: 'ann', score: 0.9 });
     await board(otherUrl, PLAIN);
     const dq = await call(otherUrl, 'POST', `/submissions/${best.submissionId}/disqualify`, admin, { reason: 'used the test labels' });
     expect(dq.status).toBe(200);
-    expect(ranking(await board(stack.url, PLAIN))).toEqual([['bob', 0.7], ['ann', 0.5]]);
-    expect(ranking(await board(otherUrl, PLAIN))).toEqual([['bob', 0.7], ['ann', 0.5]]);
+    expect(ranking(await board(stack.url, PLAIN))).toEqual([['bob', 0.7], ['ann', 0.5], ['eve', 0.1]]);
+    expect(ranking(await board(otherUrl, PLAIN))).toEqual([['bob', 0.7], ['ann', 0.5], ['eve', 0.1]]);
 
     expect((await call(stack.url, 'POST', `/challenges/${PLAIN}/disqualifications`, admin, { participant: 'bob', reason: 'two accounts' })).status).toBe(201);
-    expect(ranking(await board(otherUrl, PLAIN))).toEqual([['ann', 0.5]]);
-    expect(ranking(await board(stack.url, PLAIN))).toEqual([['ann', 0.5]]);
+    expect(ranking(await board(otherUrl, PLAIN))).toEqual([['ann', 0.5], ['eve', 0.1]]);
+    expect(ranking(await board(stack.url, PLAIN))).toEqual([['ann', 0.5], ['eve', 0.1]]);
   });
 
   it("shows a participant's entry under their team's name once they form one", async () => {
     expect((await board(otherUrl, PLAIN)).entries[0]).toMatchObject({ participant: 'ann', team: false });
     const created = await call(stack.url, 'POST', `/challenges/${PLAIN}/teams`, people.get('ann')!.token, { name: 'Tigers' });
     expect(created.status).toBe(201);
-    expect((await board(otherUrl, PLAIN)).entries).toEqual([expect.objectContaining({ participant: 'Tigers', team: true, score: 0.5 })]);
+    expect((await board(otherUrl, PLAIN)).entries).toEqual([expect.objectContaining({ participant: 'Tigers', team: true, score: 0.5 }), expect.objectContaining({ participant: 'eve', team: false })]);
   });
 
   it("hides a board again as soon as its challenge goes back to draft, from anyone but its organizers", async () => {
@@ -163,7 +180,7 @@ describe('the board cache', () => {
     try {
       expect((await call(otherUrl, 'GET', `/challenges/${PLAIN}/leaderboard`, null)).status).toBe(404);
       expect((await call(otherUrl, 'GET', `/challenges/${PLAIN}/leaderboard`, people.get('ann')!.token)).status).toBe(404);
-      expect(ranking(await board(otherUrl, PLAIN, '', admin))).toEqual([['Tigers', 0.5]]);
+      expect(ranking(await board(otherUrl, PLAIN, '', admin))).toEqual([['Tigers', 0.5], ['eve', 0.1]]);
     } finally {
       await stack.sql(`UPDATE challenges SET status = 'open' WHERE slug = $1`, [PLAIN]);
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../accounts/access.js';
 import { CONFIG, type Config } from '../../core/config/config.js';
@@ -29,6 +30,8 @@ export interface BoardQuery {
 export class LeaderboardsService {
   /** Computed boards and their plot points, by challenge and query (see BoardCache). */
   private readonly cache: BoardCache<BoardView>;
+  /** Each kept board as sent: serialized once, since reads of a kept board get the same object. */
+  private readonly serialized = new WeakMap<object, { json: string; etag: string }>();
 
   constructor(
     private readonly challenges: ChallengesService,
@@ -57,6 +60,18 @@ export class LeaderboardsService {
    */
   async get(slug: string, query: BoardQuery = {}, principal?: Principal): Promise<BoardView['board']> {
     return (await this.view(slug, query, principal)).board;
+  }
+
+  /** The board as the API sends it (`get`, serialized once per computed board) and its ETag. */
+  async getJson(slug: string, query: BoardQuery = {}, principal?: Principal): Promise<{ json: string; etag: string }> {
+    const board = await this.get(slug, query, principal);
+    let sent = this.serialized.get(board);
+    if (!sent) {
+      const json = JSON.stringify(board);
+      sent = { json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+      this.serialized.set(board, sent);
+    }
+    return sent;
   }
 
   /**
