@@ -6,6 +6,7 @@ import { ChallengeOrganizer } from '../../modules/challenges/challenge-organizer
 import { ChallengeParticipant, Disqualification } from '../../modules/challenges/challenge-participant.entity.js';
 import { ChallengeVersion } from '../../modules/challenges/challenge-version.entity.js';
 import { Challenge } from '../../modules/challenges/challenge.entity.js';
+import { LeaderboardGeneration } from '../../modules/leaderboards/leaderboard-generation.entity.js';
 import { Rescore, RescoreRun } from '../../modules/rescoring/rescore.entity.js';
 import { Score } from '../../modules/submissions/score.entity.js';
 import { ScorePredictions } from '../../modules/submissions/score-predictions.entity.js';
@@ -28,6 +29,7 @@ export const ENTITIES = [
   Submission,
   Score,
   ScorePredictions,
+  LeaderboardGeneration,
   RescoreRun,
   Rescore,
   WorkerHeartbeat,

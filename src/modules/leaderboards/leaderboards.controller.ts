@@ -38,8 +38,13 @@ export class LeaderboardsController {
   })
   async get(@OptionalAccount() principal: Principal | undefined, @Param('slug') slug: string, @Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const { format, ...which } = parseInput(BoardQuery, query, 'query');
+    if (format === 'json') {
+      // Serialized once per computed board (the hot path); the ETag gives a poller a 304 while the board stays.
+      const { json, etag } = await this.leaderboards.getJson(slug, which, principal);
+      res.type('application/json').setHeader('ETag', etag);
+      return json;
+    }
     const board = await this.leaderboards.get(slug, which, principal);
-    if (format === 'json') return board;
     sendExport(res, 'csv', `${slug}-v${board.version}-${board.phase}-leaderboard`, boardRows(board), [...BOARD_COLUMNS]);
   }
 }

@@ -1,18 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../accounts/access.js';
+import { CONFIG, type Config } from '../../core/config/config.js';
 import { AppError } from '../../core/errors/app-error.js';
 import { ChallengesRepository } from '../challenges/challenges.repository.js';
 import { ChallengesService } from '../challenges/challenges.service.js';
 import { FIRST_ROUND, leaderboardOf } from '../challenges/spec-parts.js';
 import { protocolFor } from '../protocols/registry.js';
+import { BoardCache, type Computed, deepFreeze } from './board-cache.js';
 import { type BoardPart, BoardStatistics } from './board-statistics.js';
 import { LeaderboardsRepository, type ScoredRow } from './leaderboards.repository.js';
 import { type Direction, finalCandidates, rankLeaderboard } from './ranking.js';
 import { roundTo } from './statistics.js';
-import { boardPhase, phaseNamed, revealed, revealsAt } from './visibility.js';
+import { boardPhase, nextBoardChange, phaseNamed, revealed, revealsAt } from './visibility.js';
 
 /** What a board is ranked from (LeaderboardsService.load). */
 type LoadedBoard = Awaited<ReturnType<LeaderboardsService['load']>>;
+
+/** A board and the points of its best-score-over-time plot, as computed once and served from the cache. */
+export type BoardView = Awaited<ReturnType<LeaderboardsService['compute']>>['value'];
 
 export interface BoardQuery {
   version?: number;
@@ -22,27 +28,28 @@ export interface BoardQuery {
 
 @Injectable()
 export class LeaderboardsService {
+  /** Computed boards and their plot points, by challenge and query (see BoardCache). */
+  private readonly cache: BoardCache<BoardView>;
+  /** Each kept board as sent: serialized once, since reads of a kept board get the same object. */
+  private readonly serialized = new WeakMap<object, { json: string; etag: string }>();
+
   constructor(
     private readonly challenges: ChallengesService,
     private readonly versions: ChallengesRepository,
     private readonly leaderboards: LeaderboardsRepository,
     private readonly statistics: BoardStatistics,
-  ) {}
+    @Inject(CONFIG) config: Config,
+  ) {
+    this.cache = new BoardCache(config.leaderboardCacheEntries);
+  }
 
   /**
    * The board and, from the same read, every scored submission it ranks from (each with
    * the score the board shows: the public part while the split is hidden), oldest first:
    * the points of the best-score-over-time plot. Nothing a board does not already show.
    */
-  async withHistory(slug: string, query: BoardQuery = {}, principal?: Principal) {
-    const loaded = await this.load(slug, query, principal);
-    const { metric, direction, phase, split, settings, competing } = loaded;
-    const points = competing
-      .filter((r) => Number.isFinite(r.score))
-      // At the board's precision: a challenge that rounds its scores does not show more here.
-      .map((r) => ({ at: r.submittedAt, score: settings.precision ? roundTo(r.score, settings.precision) : r.score, competitor: r.participant }))
-      .sort((a, b) => a.at.getTime() - b.at.getTime());
-    return { board: await this.rank(loaded), history: { metric, direction, phase: phase.name, split, points } };
+  async withHistory(slug: string, query: BoardQuery = {}, principal?: Principal): Promise<BoardView> {
+    return this.view(slug, query, principal);
   }
 
   /**
@@ -51,8 +58,51 @@ export class LeaderboardsService {
    * public/private split it is the public board until the phase closes, and the private
    * one after, ranking each participant's final picks (or their best public ones).
    */
-  async get(slug: string, query: BoardQuery = {}, principal?: Principal) {
-    return this.rank(await this.load(slug, query, principal));
+  async get(slug: string, query: BoardQuery = {}, principal?: Principal): Promise<BoardView['board']> {
+    return (await this.view(slug, query, principal)).board;
+  }
+
+  /** The board as the API sends it (`get`, serialized once per computed board) and its ETag. */
+  async getJson(slug: string, query: BoardQuery = {}, principal?: Principal): Promise<{ json: string; etag: string }> {
+    const board = await this.get(slug, query, principal);
+    let sent = this.serialized.get(board);
+    if (!sent) {
+      const json = JSON.stringify(board);
+      sent = { json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+      this.serialized.set(board, sent);
+    }
+    return sent;
+  }
+
+  /**
+   * The board, from the cache when nothing it is computed from has changed. A board is the
+   * same for every viewer who may see it (anyone, once the challenge is out of draft), so
+   * the cache is shared by all of them; a draft's board, which only its organizers may
+   * see, takes the full access check on every read and is never kept. The key is the
+   * challenge's board generation (bumped by PostgreSQL with every score, disqualification,
+   * team move, final pick, version or spec change) and the query; a kept board also
+   * expires at the next phase opening or closing, when the default phase and what is
+   * revealed change with no write at all.
+   */
+  private async view(slug: string, query: BoardQuery, principal: Principal | undefined): Promise<BoardView> {
+    const now = new Date();
+    const stamp = await this.leaderboards.boardState(slug);
+    if (!stamp || stamp.status === 'draft') return (await this.compute(slug, query, principal, now)).value;
+    const which: BoardQuery = { version: query.version, phase: query.phase, split: query.split };
+    return this.cache.get(stamp, which, now, () => this.compute(slug, which, principal, now));
+  }
+
+  /** The board and its plot points, frozen (the cache hands the same objects to every reader), and until when they hold. */
+  private async compute(slug: string, query: BoardQuery, principal: Principal | undefined, now: Date) {
+    const loaded = await this.load(slug, query, principal, now);
+    const { metric, direction, phase, split, settings, competing } = loaded;
+    const points = competing
+      .filter((r) => Number.isFinite(r.score))
+      // At the board's precision: a challenge that rounds its scores does not show more here.
+      .map((r) => ({ at: r.submittedAt, score: settings.precision ? roundTo(r.score, settings.precision) : r.score, competitor: r.participant }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const value = deepFreeze({ board: await this.rank(loaded), history: { metric, direction, phase: phase.name, split, points } });
+    return { value, validUntil: nextBoardChange(loaded.spec, now) } satisfies Computed<unknown>;
   }
 
   /** The ranked entries with their tie groups, intervals and rounds. */
@@ -98,7 +148,7 @@ export class LeaderboardsService {
   }
 
   /** What a board is ranked from: the version, the phase, the split and the competing scored submissions with the score each shows. */
-  async load(slug: string, query: BoardQuery, principal?: Principal) {
+  async load(slug: string, query: BoardQuery, principal?: Principal, now = new Date()) {
     const { challenge, version: current } = await this.challenges.access(slug, principal);
     const version = query.version === undefined ? current : await this.versions.findVersion(challenge.id, query.version);
     if (!version) throw AppError.notFound(`Version ${query.version} of challenge "${slug}"`);
@@ -108,9 +158,9 @@ export class LeaderboardsService {
     const breakdown = protocol.breakdown?.(spec) ?? [];
     const settings = leaderboardOf(spec);
 
-    const phase = query.phase === undefined ? boardPhase(spec) : phaseNamed(spec, query.phase);
+    const phase = query.phase === undefined ? boardPhase(spec, now) : phaseNamed(spec, query.phase);
     if (!phase) throw AppError.notFound(`Phase "${query.phase}" of challenge "${slug}"`);
-    const isRevealed = revealed(spec, phase.name);
+    const isRevealed = revealed(spec, phase.name, now);
     if (query.split && !settings.split) {
       throw AppError.badRequest('no_split', `Challenge "${slug}" has no public/private split: leave out "split"`);
     }

@@ -59,3 +59,17 @@ export function boardPhase(spec: ChallengeSpec, now = new Date()): ActivePhase {
       return state.previous;
   }
 }
+
+/**
+ * The first instant after `now` at which a board of the spec changes by time alone: a
+ * phase opens or closes (the default phase moves on, a private part is revealed). Null
+ * when no such instant is left. A board computed at `now` holds until then.
+ */
+export function nextBoardChange(spec: ChallengeSpec, now = new Date()): Date | null {
+  const at = now.toISOString();
+  const later = phasesOf(spec)
+    .flatMap((p) => [p.opens, p.closes])
+    .filter((t): t is string => t !== null && t > at)
+    .sort();
+  return later.length > 0 ? new Date(later[0]) : null;
+}

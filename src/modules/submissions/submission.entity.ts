@@ -9,6 +9,8 @@ import type { SubmissionStatus, FailureCode } from './submission-status.js';
 @Entity({ name: 'submissions' })
 @Index('submissions_status_updated_idx', ['status', 'updatedAt'])
 @Index('submissions_challenge_account_idx', ['challengeId', 'accountId', 'createdAt'])
+// A board's rows: the scored submissions of one phase that compete (LeaderboardsRepository.scoredInPhase).
+@Index('submissions_board_idx', ['challengeId', 'phase'], { where: `"status" = 'scored' AND NOT "dry_run" AND "disqualified_at" IS NULL` })
 @Index('submissions_idempotency_key_idx', ['accountId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
 export class Submission {
   @PrimaryColumn('uuid')

@@ -13,6 +13,7 @@ import { AccessControl1795736257820 } from './1795736257820-access-control.js';
 import { Webhooks1795742498467 } from './1795742498467-webhooks.js';
 import { IdempotencyKeys1795749783398 } from './1795749783398-idempotency-keys.js';
 import { EvaluationLeases1795758439029 } from './1795758439029-evaluation-leases.js';
+import { LeaderboardIndexesAndGenerations1795758642950 } from './1795758642950-leaderboard-indexes-and-generations.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Webhooks1795742498467,
   IdempotencyKeys1795749783398,
   EvaluationLeases1795758439029,
+  LeaderboardIndexesAndGenerations1795758642950,
 ];
