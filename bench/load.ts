@@ -12,6 +12,9 @@ import { Xoshiro128 } from '../src/core/random/random.js';
 import { seedBoards } from './load-seed.js';
 import { type Child, freePort, runNode, startChild } from './processes.js';
 
+/** What the bench keeps of a child's output (the last 64 kB, for errors), echoed with SIEVE_BENCH_ECHO set. */
+const CHILD_OUTPUT = { keep: 65_536, echo: Boolean(process.env.SIEVE_BENCH_ECHO) };
+
 /** The small bundled challenge the uploads and evaluations go to, and the template of the seeded boards. */
 const CHALLENGE = 'digits-selection';
 const UPLOAD_FILE = `challenges/${CHALLENGE}/baselines/random.csv`;
@@ -138,7 +141,7 @@ export async function runLoadBench(opts: LoadOptions): Promise<LoadResults> {
   });
   const startApi = async (extra: Record<string, string> = {}) => {
     const port = await freePort();
-    const api = startChild(['dist/src/main.js'], { ...env, ...extra, PORT: String(port) });
+    const api = startChild(['dist/src/main.js'], { ...env, ...extra, PORT: String(port) }, CHILD_OUTPUT);
     children.push(api);
     await api.waitFor(/API listening/, 60_000);
     return { api, url: `http://127.0.0.1:${port}` };
@@ -148,7 +151,7 @@ export async function runLoadBench(opts: LoadOptions): Promise<LoadResults> {
     children.splice(children.indexOf(c), 1);
   };
   const cleanup = async () => {
-    await Promise.all(children.map((c) => c.stop(5_000)));
+    await Promise.all(children.map((c) => c.stop('SIGTERM', 5_000)));
     await db.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((e: unknown) => log(`could not drop ${dbName}: ${String(e)}`));
     await admin.end().catch(() => undefined);
@@ -219,7 +222,7 @@ export async function runLoadBench(opts: LoadOptions): Promise<LoadResults> {
           await queue.pause();
           // Round robin over the uploaders, run after run: each stays far under its per-minute upload limit.
           const ids = await inParallel(opts.evaluations, 8, (i) => upload(url, tokens[(run * opts.evaluations + i) % tokens.length], file));
-          const procs = Array.from({ length: workers }, () => startChild(['dist/workers/main.js'], env));
+          const procs = Array.from({ length: workers }, () => startChild(['dist/workers/main.js'], env, CHILD_OUTPUT));
           children.push(...procs);
           await Promise.all(procs.map((p) => p.waitFor(/serving queue/, 60_000)));
           log(`evaluations: ${ids.length} queued, ${workers} worker process${workers === 1 ? '' : 'es'} ready…`);

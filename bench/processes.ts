@@ -1,22 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
-/** A Node child process of the built app (dist/…), its output kept (the last 64 kB) for waiting on and for errors. */
+/** A Node child process of the built app (dist/…), its output kept for waiting on and for errors. */
 export interface Child {
   child: ChildProcess;
   output(): string;
-  /** Resolves when `pattern` shows in the output; rejects when the process exits first or after `timeoutMs`. */
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<void>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
-  stop(graceMs?: number): Promise<number | null>;
+  /** Resolves with the first match of `pattern` in the output; rejects when the process exits first or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Sends `signal` (SIGTERM), then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
-export function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
+export interface ChildOptions {
+  /** Keep only the last this many characters of output (a long run logs a lot); default: all. */
+  keep?: number;
+  /** Echo the output to this process's stderr. */
+  echo?: boolean;
+}
+
+export function startChild(args: string[], env: NodeJS.ProcessEnv, { keep = Infinity, echo = false }: ChildOptions = {}): Child {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const onData = (d: Buffer) => {
-    out = (out + d.toString()).slice(-65_536);
-    if (process.env.SIEVE_BENCH_ECHO) process.stderr.write(d);
+    out += d.toString();
+    if (out.length > keep) out = out.slice(-keep);
+    if (echo) process.stderr.write(d);
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
@@ -28,19 +36,20 @@ export function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} from ${args.join(' ')}; output:\n${out.slice(-4000)}`)), timeoutMs);
         const poll = setInterval(() => {
-          if (pattern.test(out)) done();
+          const match = out.match(pattern);
+          if (match) done(undefined, match);
           else if (child.exitCode !== null) done(new Error(`${args.join(' ')} exited with ${child.exitCode}; output:\n${out.slice(-4000)}`));
         }, 25);
-        const done = (err?: Error) => {
+        const done = (err?: Error, match?: RegExpMatchArray) => {
           clearInterval(poll);
           clearTimeout(timer);
           if (err) reject(err);
-          else resolve();
+          else resolve(match!);
         };
       });
     },
-    async stop(graceMs = 15_000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       const code = await exited;
       clearTimeout(timer);
@@ -51,7 +60,7 @@ export function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
 
 /** Runs `node <args>` to completion; throws with its output when it fails. */
 export async function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string> {
-  const c = startChild(args, env);
+  const c = startChild(args, env, { keep: 65_536 });
   const timer = setTimeout(() => c.child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => c.child.once('exit', resolve));
   clearTimeout(timer);

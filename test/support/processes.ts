@@ -1,68 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { type Child, startChild } from '../../bench/processes.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../bench/processes.js';
 
-export interface Proc {
-  child: ChildProcess;
-  output(): string;
-  /** Resolves with the first match of `pattern` in the output. */
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type Proc = Child;
 
 /** A child process with its output captured (and echoed when SIEVE_TEST_ECHO is set). */
 export function startProcess(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const onData = (d: Buffer) => {
-    out += d.toString();
-    if (process.env.SIEVE_TEST_ECHO) process.stderr.write(d);
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => out,
-    waitFor(pattern, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          clearInterval(poll);
-          reject(new Error(`timed out waiting for ${pattern} from ${args.join(' ')}; output:\n${out.slice(-4000)}`));
-        }, timeoutMs);
-        const poll = setInterval(() => {
-          const m = out.match(pattern);
-          if (m) {
-            clearInterval(poll);
-            clearTimeout(timer);
-            resolve(m);
-          } else if (child.exitCode !== null) {
-            clearInterval(poll);
-            clearTimeout(timer);
-            reject(new Error(`${args.join(' ')} exited with ${child.exitCode}; output:\n${out.slice(-4000)}`));
-          }
-        }, 50);
-      });
-    },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return startChild(args, env, { echo: Boolean(process.env.SIEVE_TEST_ECHO) });
 }
 
 /** Runs a command to completion; returns its exit code and output. */
