@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/core/logger/logger.js';
@@ -144,4 +145,33 @@ describe('evaluation leases', () => {
     await waitUntil(async () => (await row(id)).status === 'scored', 60_000, 'the submission to be scored');
     expect(await row(id)).toMatchObject({ attempts: 2, scores: 1 });
   }, 120_000);
+
+  it('leaves a rescore under a live lease alone; takes back one whose worker died once its lease lapses, and finishes it once', async () => {
+    const id = await client.submit(stack.url, token, 'digits-selection', file);
+    await waitUntil(async () => (await row(id)).status === 'scored', 30_000, 'the submission to be scored');
+    const [run, rescore, other] = [randomUUID(), randomUUID(), randomUUID()];
+    await stack.sql(
+      `INSERT INTO rescore_runs (id, challenge_id, version, reason, total) SELECT $1, challenge_id, challenge_version, 'requested', 1 FROM submissions WHERE id = $2`,
+      [run, id],
+    );
+    // Left running by a worker that died, its job gone.
+    await stack.sql(
+      `INSERT INTO rescores (id, run_id, submission_id, challenge_id, version, queue, status, attempts, lease_owner, lease_expires_at, updated_at)
+       SELECT $1, $2, id, challenge_id, challenge_version, queue, 'running', 1, 'gone-worker', now() - interval '1 second', now() - interval '1 hour' FROM submissions WHERE id = $3`,
+      [rescore, run, id],
+    );
+    // Another, under a live lease of a worker still at it (its job gone with Redis), for a version of its own.
+    await stack.sql(
+      `INSERT INTO rescores (id, run_id, submission_id, challenge_id, version, queue, status, attempts, lease_owner, lease_expires_at, updated_at)
+       SELECT $1, $2, id, challenge_id, challenge_version + 1, queue, 'running', 1, 'busy-worker', now() + interval '1 hour', now() - interval '1 hour' FROM submissions WHERE id = $3`,
+      [other, run, id],
+    );
+    const rescored = async (rid: string) => (await stack.sql<{ status: string; attempts: number; lease_owner: string | null }>(`SELECT status, attempts, lease_owner FROM rescores WHERE id = $1`, [rid]))[0];
+    await waitUntil(async () => (await rescored(rescore)).status === 'scored', 30_000, 'the rescore to finish');
+    expect(await rescored(rescore)).toMatchObject({ status: 'scored', attempts: 2 });
+    expect((await rescored(rescore)).lease_owner).not.toBe('gone-worker');
+    await new Promise((r) => setTimeout(r, 4 * stack.config.worker.reconcileIntervalMs));
+    expect(await rescored(other)).toEqual({ status: 'running', attempts: 1, lease_owner: 'busy-worker' });
+    expect(await row(id)).toMatchObject({ status: 'scored', scores: 1 }); // the same version: its score stays the one
+  }, 60_000);
 });

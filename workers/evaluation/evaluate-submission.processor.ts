@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { JOBS } from '../../src/core/queue/jobs.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
 import { ChallengesRepository } from '../../src/modules/challenges/challenges.repository.js';
+import type { Submission } from '../../src/modules/submissions/submission.entity.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import type { Progress } from '../../src/modules/submissions/submission-events.js';
 import { WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
@@ -33,7 +34,7 @@ export class EvaluateSubmissionProcessor {
     const { submissionId, requestId } = JOBS.evaluateSubmission.payload.parse(job.data);
     // requestId: the API request that submitted it (absent when the reconciler re-added the job).
     const log = this.logger.child({ submissionId, jobId: job.id, attempt: job.attemptsMade + 1, requestId });
-    const lease = await this.leases.take(submissionId);
+    const lease = await this.leases.takeSubmission(submissionId);
     if (!lease) {
       log.info('submission finished, gone, or under another worker\'s live lease; nothing to do');
       return 'skipped';
@@ -47,11 +48,11 @@ export class EvaluateSubmissionProcessor {
       }
       throw err;
     } finally {
-      this.leases.release(submissionId);
+      lease.release();
     }
   }
 
-  private async evaluate({ submission, signal }: Lease, log: Logger): Promise<EvaluationOutcome> {
+  private async evaluate({ row: submission, signal }: Lease<Submission>, log: Logger): Promise<EvaluationOutcome> {
     const submissionId = submission.id;
     await this.submissions.announce({ type: 'status', submissionId, status: 'running' });
     // Announced one after another: each NOTIFY may take another pooled connection, and

@@ -2,44 +2,60 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../../src/core/config/config.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
+import type { Rescore } from '../../src/modules/rescoring/rescore.entity.js';
+import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import type { Submission } from '../../src/modules/submissions/submission.entity.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { Heartbeat } from './heartbeat.js';
 import { Periodic } from './periodic.js';
 
-/** Why an evaluation was abandoned: its lease lapsed and the submission may be another worker's now. */
+/** Why an evaluation was abandoned: its lease lapsed and the work may be another worker's now. */
 export class LeaseLost extends Error {
-  constructor(readonly submissionId: string) {
-    super(`the lease on submission ${submissionId} lapsed; another worker may have taken it`);
+  constructor(readonly key: string) {
+    super(`the lease on ${key} lapsed; another worker may have taken it`);
     this.name = 'LeaseLost';
   }
 }
 
-export interface Lease {
-  submission: Submission;
+export interface Lease<T> {
+  row: T;
   /** Aborted when the lease is lost: stop working on it, its result is not ours to write. */
   signal: AbortSignal;
+  /** Done with it (finished, or handed back to the queue). */
+  release(): void;
+}
+
+/** What runs under leases: a submission's evaluation, or a rescore. */
+type Kind = 'submission' | 'rescore';
+
+interface LeaseTable<T> {
+  markRunning(id: string, owner: string, leaseMs: number, maxAttempts: number): Promise<T | null>;
+  renewLeases(ids: string[], owner: string, leaseMs: number): Promise<Set<string>>;
+  expireLeases(ids: string[], owner: string): Promise<void>;
 }
 
 /**
- * The leases this worker holds on running submissions. Taking one marks the submission
- * running for EVALUATION_LEASE_MS on this worker's behalf; the lease is renewed with every
- * heartbeat (WORKER_HEARTBEAT_MS) while the evaluation runs. A worker that dies stops
- * renewing: once its leases lapse, the reconciler puts those submissions back in the queue
- * (or fails them as `internal` when their attempts are used up). A renewal that finds a
- * lease gone aborts that evaluation, so two workers never go on with one submission long.
+ * The leases this worker holds on running submissions and rescores. Taking one marks the
+ * row running for EVALUATION_LEASE_MS on this worker's behalf; the lease is renewed with
+ * every heartbeat (WORKER_HEARTBEAT_MS) while the work runs. A worker that dies stops
+ * renewing: once its leases lapse, the reconciler puts that work back in the queue (or
+ * fails it as `internal` when its attempts are used up). A renewal that finds a lease gone
+ * aborts that work, so two workers never go on with one submission long.
  */
 @Injectable()
 export class Leases {
-  private readonly held = new Map<string, AbortController>();
+  private readonly held = new Map<string, { kind: Kind; id: string; controller: AbortController }>();
+  private readonly tables: Record<Kind, LeaseTable<unknown>>;
   private readonly periodic: Periodic;
 
   constructor(
-    private readonly submissions: SubmissionsRepository,
+    submissions: SubmissionsRepository,
+    rescores: RescoresRepository,
     private readonly heartbeat: Heartbeat,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.tables = { submission: submissions, rescore: rescores };
     this.periodic = new Periodic(() => this.renew(), config.worker.heartbeatMs, (err) => this.logger.warn({ err }, 'could not renew the leases; will retry'));
   }
 
@@ -59,37 +75,58 @@ export class Leases {
    * Marks the submission running under a fresh lease; null when it is finished, gone,
    * another worker's, or out of attempts (JOB_ATTEMPTS; the reconciler fails it as `internal`).
    */
-  async take(submissionId: string): Promise<Lease | null> {
-    const submission = await this.submissions.markRunning(submissionId, this.owner, this.config.worker.leaseMs, this.config.worker.attempts);
-    if (!submission) return null;
-    this.held.get(submissionId)?.abort(new LeaseLost(submissionId));
-    const controller = new AbortController();
-    this.held.set(submissionId, controller);
-    return { submission, signal: controller.signal };
+  takeSubmission(id: string): Promise<Lease<Submission> | null> {
+    return this.take<Submission>('submission', id);
   }
 
-  /** Done with it (the submission is finished, or handed back to the queue). */
-  release(submissionId: string): void {
-    this.held.delete(submissionId);
+  /** The same for a rescore. */
+  takeRescore(id: string): Promise<Lease<Rescore> | null> {
+    return this.take<Rescore>('rescore', id);
   }
 
-  /** Lets every lease still held lapse now, so that another worker takes those submissions at once (a shutdown past its deadline). */
+  /** Lets every lease still held lapse now, so that another worker takes that work at once (a shutdown past its deadline). */
   async expireAll(): Promise<void> {
-    const ids = [...this.held.keys()];
+    const all = [...this.held.values()];
     this.held.clear();
-    await this.submissions.expireLeases(ids, this.owner);
-    if (ids.length) this.logger.warn({ submissionIds: ids }, 'gave up the leases of unfinished evaluations');
+    for (const kind of ['submission', 'rescore'] as const) {
+      const ids = all.filter((h) => h.kind === kind).map((h) => h.id);
+      await this.tables[kind].expireLeases(ids, this.owner);
+      if (ids.length) this.logger.warn({ kind, ids }, 'gave up the leases of unfinished work');
+    }
   }
 
-  /** One renewal: extends every lease held, and abandons the evaluations whose lease is gone. */
+  /** One renewal: extends every lease held, and abandons the work whose lease is gone. */
   async renew(): Promise<void> {
-    const ids = [...this.held.keys()];
-    const kept = await this.submissions.renewLeases(ids, this.owner, this.config.worker.leaseMs);
-    for (const id of ids) {
-      if (kept.has(id)) continue;
-      this.held.get(id)?.abort(new LeaseLost(id));
-      this.held.delete(id);
-      this.logger.warn({ submissionId: id }, 'lease lost (it lapsed, or the submission finished or was cancelled meanwhile); abandoning the evaluation');
+    for (const kind of ['submission', 'rescore'] as const) {
+      const mine = [...this.held.entries()].filter(([, h]) => h.kind === kind);
+      if (mine.length === 0) continue;
+      const kept = await this.tables[kind].renewLeases(
+        mine.map(([, h]) => h.id),
+        this.owner,
+        this.config.worker.leaseMs,
+      );
+      for (const [key, h] of mine) {
+        if (kept.has(h.id) || this.held.get(key) !== h) continue;
+        h.controller.abort(new LeaseLost(key));
+        this.held.delete(key);
+        this.logger.warn({ [kind === 'submission' ? 'submissionId' : 'rescoreId']: h.id }, 'lease lost (it lapsed, or the work finished or was cancelled meanwhile); abandoning it');
+      }
     }
+  }
+
+  private async take<T>(kind: Kind, id: string): Promise<Lease<T> | null> {
+    const row = (await this.tables[kind].markRunning(id, this.owner, this.config.worker.leaseMs, this.config.worker.attempts)) as T | null;
+    if (!row) return null;
+    const key = `${kind} ${id}`;
+    this.held.get(key)?.controller.abort(new LeaseLost(key));
+    const entry = { kind, id, controller: new AbortController() };
+    this.held.set(key, entry);
+    return {
+      row,
+      signal: entry.controller.signal,
+      release: () => {
+        if (this.held.get(key) === entry) this.held.delete(key);
+      },
+    };
   }
 }

@@ -2,11 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../../src/core/config/config.js';
 import { LOGGER } from '../../src/core/logger/logger.js';
-import { EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
 import { RescoresRepository } from '../../src/modules/rescoring/rescores.repository.js';
 import { SubmissionsRepository } from '../../src/modules/submissions/submissions.repository.js';
 import { WebhooksRepository } from '../../src/modules/webhooks/webhooks.repository.js';
 import { Periodic } from './periodic.js';
+import type { Leasable } from '../../src/core/database/leases.js';
+import type { QueueName } from '../../src/core/queue/jobs.js';
+import { type JobKind, EvaluationQueue } from '../../src/modules/submissions/evaluation-queue.js';
 
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -17,7 +19,7 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
  * database) goes back to queued, with a fresh job unless its old one is still live (BullMQ
  * hands that on). A running one under a live lease is left alone, even without a job: its
  * worker is on it. One that has used up its attempts fails as `internal` (never the
- * participant's fault). Rescores are reconciled by their jobs the same way.
+ * participant's fault). Rescores are reconciled the same way.
  */
 @Injectable()
 export class Reconciler {
@@ -42,47 +44,64 @@ export class Reconciler {
     return this.periodic.stop();
   }
 
-  /** One pass. Returns how many submissions it re-enqueued or failed. */
+  /** One pass. Returns how many submissions and rescores it re-enqueued or failed. */
   async reconcile(): Promise<number> {
     let fixed = 0;
-    const stale = await this.submissions.findStale(this.config.worker.reconcileGraceMs, 500);
-    for (const s of stale) {
-      const state = await this.queue.jobState(s.id, s.queue);
-      const live = LIVE_STATES.has(state);
-      if (live && s.status === 'queued') continue;
-      const log = { submissionId: s.id, status: s.status, jobState: state, attempts: s.attempts };
-      if (s.attempts >= this.config.worker.attempts) {
-        if (!(await this.submissions.failStale(s, `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`))) continue;
+    const graceMs = this.config.worker.reconcileGraceMs;
+    for (const s of await this.submissions.findStale(graceMs, 500)) {
+      const outcome = await this.reconcileOne(s, 'evaluate', this.submissions, { submissionId: s.id }, `Evaluation did not complete after ${s.attempts} attempts; this is not counted against you`);
+      if (outcome === 'failed') {
         await this.submissions.announce({ type: 'status', submissionId: s.id, status: 'failed' });
         await this.webhooks.emitSubmission('submission.failed', s.id);
-        this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
-      } else if (s.status === 'running') {
-        // Its lease lapsed (findStale leaves live ones out).
-        if (!(await this.submissions.requeueStale(s))) continue; // a worker took it meanwhile
+      } else if (outcome === 'requeued' && s.status === 'running') {
         await this.submissions.announce({ type: 'status', submissionId: s.id, status: 'queued' });
-        if (!live) await this.queue.requeue(s.id, s.queue);
-        this.logger.warn(log, 'reconciler: the lease of a running evaluation lapsed; back in the queue');
-      } else {
-        if (!(await this.submissions.touchStale(s))) continue; // a worker took it meanwhile
-        await this.queue.requeue(s.id, s.queue);
-        this.logger.warn(log, 'reconciler: re-enqueued a submission without a live job');
       }
-      fixed++;
+      if (outcome) fixed++;
     }
-    for (const r of await this.rescores.findStale(this.config.worker.reconcileGraceMs, 500)) {
-      const state = await this.queue.jobState(r.id, r.queue, 'rescore');
-      if (LIVE_STATES.has(state)) continue;
-      const log = { rescoreId: r.id, status: r.status, jobState: state, attempts: r.attempts };
-      if (r.attempts >= this.config.worker.attempts) {
-        await this.rescores.markFailed(r.id, 'internal', `Rescoring did not complete after ${r.attempts} attempts`);
-        this.logger.error(log, 'reconciler: rescore attempts used up, marked failed (internal)');
-      } else {
-        await this.rescores.touch(r.id);
-        await this.queue.requeue(r.id, r.queue, 'rescore');
-        this.logger.warn(log, 'reconciler: re-enqueued a rescore without a live job');
-      }
-      fixed++;
+    for (const r of await this.rescores.findStale(graceMs, 500)) {
+      if (await this.reconcileOne(r, 'rescore', this.rescores, { rescoreId: r.id }, `Rescoring did not complete after ${r.attempts} attempts`)) fixed++;
     }
     return fixed;
   }
+
+  /**
+   * One stale row: failed as `internal` when its attempts are used up; else a running one
+   * (its lease lapsed) goes back to queued, with a new job unless its old one is still live,
+   * and a queued one without a live job gets a new one. Null: nothing to do (its job is
+   * live, or a worker took it meanwhile).
+   */
+  private async reconcileOne<T extends Leasable & { queue: QueueName }>(
+    row: T,
+    kind: JobKind,
+    table: StaleMoves<T>,
+    ids: Record<string, string>,
+    failure: string,
+  ): Promise<'failed' | 'requeued' | null> {
+    const state = await this.queue.jobState(row.id, row.queue, kind);
+    const live = LIVE_STATES.has(state);
+    if (live && row.status === 'queued') return null;
+    const log = { ...ids, status: row.status, jobState: state, attempts: row.attempts };
+    if (row.attempts >= this.config.worker.attempts) {
+      if (!(await table.failStale(row, failure))) return null;
+      this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
+      return 'failed';
+    }
+    if (row.status === 'running') {
+      if (!(await table.requeueStale(row))) return null;
+      if (!live) await this.queue.requeue(row.id, row.queue, kind);
+      this.logger.warn(log, 'reconciler: a lease lapsed (its worker is gone); back in the queue');
+    } else {
+      if (!(await table.touchStale(row))) return null;
+      await this.queue.requeue(row.id, row.queue, kind);
+      this.logger.warn(log, 'reconciler: re-enqueued work without a live job');
+    }
+    return 'requeued';
+  }
+}
+
+/** What the reconciler may do to a stale row, each only while it is as it was found. */
+interface StaleMoves<T> {
+  failStale(stale: T, message: string): Promise<boolean>;
+  requeueStale(stale: T): Promise<boolean>;
+  touchStale(stale: T): Promise<boolean>;
 }

@@ -34,7 +34,8 @@ export class RescoreRun {
 /**
  * One submission to score under one version: the submission keeps its status and its
  * original score; a new score row is written for the version. Postgres is the truth;
- * the reconciler re-enqueues a rescore whose job is gone.
+ * it runs under a lease like an evaluation, and the reconciler re-enqueues a rescore whose
+ * job is gone or whose lease lapsed.
  */
 @Entity({ name: 'rescores' })
 @Index('rescores_submission_version_key', ['submissionId', 'version'], { unique: true })
@@ -64,6 +65,13 @@ export class Rescore {
 
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
+
+  /** The lease of a running rescore, as a submission's (see Submission.leaseOwner). */
+  @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt!: Date | null;
 
   @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
   errorCode!: string | null;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, LessThan } from 'typeorm';
+import { DataSource, In } from 'typeorm';
+import { expireLeases, findStale, NO_LEASE, renewLeases, takeLease, updateIfStale } from '../../core/database/leases.js';
 import type { QueueName } from '../../core/queue/jobs.js';
 import type { Submission } from '../submissions/submission.entity.js';
 import { insertScore, type NewScore } from '../submissions/submissions.repository.js';
@@ -73,19 +74,25 @@ export class RescoresRepository {
     return this.dataSource.getRepository(Rescore).findOneBy({ id });
   }
 
-  /** queued|running → running, counting the attempt. Null when it has finished or is gone. */
-  async markRunning(id: string): Promise<Rescore | null> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(Rescore)
-      .set({ status: 'running', attempts: () => 'attempts + 1' })
-      .where({ id, status: In(['queued', 'running']) })
-      .execute();
-    return (result.affected ?? 0) > 0 ? this.findById(id) : null;
+  /**
+   * queued|running → running, counting the attempt, under a lease for `owner` (as
+   * SubmissionsRepository.markRunning). Null when it has finished, is gone, is another
+   * worker's, or has had `maxAttempts`.
+   */
+  async markRunning(id: string, owner: string, leaseMs: number, maxAttempts: number): Promise<Rescore | null> {
+    return (await takeLease(this.rows, id, ['queued', 'running'], { owner, leaseMs, maxAttempts })) ? this.findById(id) : null;
+  }
+
+  renewLeases(ids: string[], owner: string, leaseMs: number): Promise<Set<string>> {
+    return renewLeases(this.rows, ids, owner, leaseMs);
+  }
+
+  expireLeases(ids: string[], owner: string): Promise<void> {
+    return expireLeases(this.rows, ids, owner);
   }
 
   async markRequeued(id: string): Promise<void> {
-    await this.dataSource.getRepository(Rescore).update({ id, status: 'running' }, { status: 'queued' });
+    await this.rows.update({ id, status: 'running' }, { status: 'queued', ...NO_LEASE });
   }
 
   async markFailed(id: string, code: string, message: string): Promise<void> {
@@ -102,16 +109,25 @@ export class RescoresRepository {
     });
   }
 
-  /** Unfinished rescores untouched for `graceMs`: candidates for the reconciler. */
-  async findStale(graceMs: number, limit: number): Promise<Rescore[]> {
-    return this.dataSource.getRepository(Rescore).find({
-      where: { status: In(['queued', 'running']), updatedAt: LessThan(new Date(Date.now() - graceMs)) },
-      order: { updatedAt: 'ASC' },
-      take: limit,
-    });
+  /** Unfinished rescores untouched for `graceMs`, not under a live lease: candidates for the reconciler. */
+  findStale(graceMs: number, limit: number): Promise<Rescore[]> {
+    return findStale(this.rows, ['queued', 'running'], graceMs, limit);
   }
 
-  async touch(id: string): Promise<void> {
-    await this.dataSource.getRepository(Rescore).update({ id, status: In(['queued', 'running']) }, { updatedAt: new Date() });
+  /** The reconciler's moves, each only while the rescore is as it was found stale (see updateIfStale). */
+  failStale(stale: Rescore, message: string): Promise<boolean> {
+    return updateIfStale(this.rows, stale, { status: 'failed', errorCode: 'internal', errorMessage: message, ...NO_LEASE });
+  }
+
+  requeueStale(stale: Rescore): Promise<boolean> {
+    return updateIfStale(this.rows, stale, { status: 'queued', ...NO_LEASE });
+  }
+
+  touchStale(stale: Rescore): Promise<boolean> {
+    return updateIfStale(this.rows, stale, { updatedAt: () => 'now()' });
+  }
+
+  private get rows() {
+    return this.dataSource.getRepository(Rescore);
   }
 }

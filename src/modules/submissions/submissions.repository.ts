@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, In, IsNull, LessThan, type QueryDeepPartialEntity } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull } from 'typeorm';
+import { expireLeases, findStale, NO_LEASE, renewLeases, takeLease, updateIfStale } from '../../core/database/leases.js';
 
 import type { LimitUsage } from '../challenges/phases.js';
 import { DAY_MS } from '../challenges/phases.js';
@@ -175,40 +176,23 @@ export class SubmissionsRepository {
    * fails it as `internal`).
    */
   async markRunning(id: string, owner: string, leaseMs: number, maxAttempts: number): Promise<Submission | null> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .update(Submission)
-      .set({ status: 'running', attempts: () => 'attempts + 1', startedAt: () => 'COALESCE(started_at, now())', leaseOwner: owner, leaseExpiresAt: leaseUntil(leaseMs) })
-      .where({ id, status: In(sourcesOf('running')) })
-      .andWhere("(status <> 'running' OR lease_owner IS NULL OR lease_owner = :owner OR lease_expires_at < now())", { owner })
-      .andWhere('attempts < :maxAttempts', { maxAttempts })
-      .execute();
-    return (result.affected ?? 0) > 0 ? this.findById(id) : null;
+    const taken = await takeLease(this.repo, id, sourcesOf('running'), { owner, leaseMs, maxAttempts }, { startedAt: () => 'COALESCE(started_at, now())' });
+    return taken ? this.findById(id) : null;
   }
 
   /** Extends `owner`'s leases on these running submissions; returns the ids it still holds. */
-  async renewLeases(ids: string[], owner: string, leaseMs: number): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const result = await this.repo
-      .createQueryBuilder()
-      .update(Submission)
-      .set({ leaseExpiresAt: leaseUntil(leaseMs) })
-      .where({ id: In(ids), status: 'running', leaseOwner: owner })
-      .returning(['id'])
-      .updateEntity(false)
-      .execute();
-    return new Set((result.raw as { id: string }[]).map((r) => r.id));
+  renewLeases(ids: string[], owner: string, leaseMs: number): Promise<Set<string>> {
+    return renewLeases(this.repo, ids, owner, leaseMs);
   }
 
   /** Lets `owner`'s leases on these submissions lapse now, for another worker to take them at once. */
-  async expireLeases(ids: string[], owner: string): Promise<void> {
-    if (ids.length === 0) return;
-    await this.repo.update({ id: In(ids), status: 'running', leaseOwner: owner }, { leaseExpiresAt: () => 'now()' });
+  expireLeases(ids: string[], owner: string): Promise<void> {
+    return expireLeases(this.repo, ids, owner);
   }
 
   /** running → queued: waiting for another attempt, its lease given up. */
   async markRequeued(id: string): Promise<boolean> {
-    const result = await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
+    const result = await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued', ...NO_LEASE });
     return (result.affected ?? 0) > 0;
   }
 
@@ -243,52 +227,26 @@ export class SubmissionsRepository {
    * Candidates for the reconciler: unfinished submissions untouched for `graceMs`, but
    * not a running one whose lease is live (its worker is on it, whatever the queue says).
    */
-  async findStale(graceMs: number, limit: number): Promise<Submission[]> {
-    return this.repo
-      .createQueryBuilder('s')
-      .where({ status: In([...NON_TERMINAL_STATUSES]), updatedAt: LessThan(new Date(Date.now() - graceMs)) })
-      .andWhere("(s.status <> 'running' OR s.lease_expires_at IS NULL OR s.lease_expires_at < now())")
-      .orderBy('s.updated_at', 'ASC')
-      .take(limit)
-      .getMany();
+  findStale(graceMs: number, limit: number): Promise<Submission[]> {
+    return findStale(this.repo, NON_TERMINAL_STATUSES, graceMs, limit);
   }
 
   /**
-   * The reconciler's moves, each only while the submission is as it was found stale (same
-   * status and attempts; a running one's lease still lapsed): a worker that took it
-   * meanwhile wins. → failed (`internal`); a running one → queued; a queued one touched
+   * The reconciler's moves, each only while the submission is as it was found stale (see
+   * updateIfStale): → failed (`internal`); a running one → queued; a queued one touched
    * (before its job is added again).
    */
-  async failStale(stale: Submission, message: string): Promise<boolean> {
-    return this.updateStale(stale, { status: 'failed', errorCode: 'internal', errorMessage: message, errorDetails: [], finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null });
+  failStale(stale: Submission, message: string): Promise<boolean> {
+    return updateIfStale(this.repo, stale, { status: 'failed', errorCode: 'internal', errorMessage: message, errorDetails: [], finishedAt: new Date(), ...NO_LEASE });
   }
 
-  async requeueStale(stale: Submission): Promise<boolean> {
-    return this.updateStale(stale, { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
+  requeueStale(stale: Submission): Promise<boolean> {
+    return updateIfStale(this.repo, stale, { status: 'queued', ...NO_LEASE });
   }
 
-  async touchStale(stale: Submission): Promise<boolean> {
-    return this.updateStale(stale, { updatedAt: () => 'now()' });
+  touchStale(stale: Submission): Promise<boolean> {
+    return updateIfStale(this.repo, stale, { updatedAt: () => 'now()' });
   }
-
-  private async updateStale(stale: Submission, values: QueryDeepPartialEntity<Submission>): Promise<boolean> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .update(Submission)
-      .set(values)
-      .where({ id: stale.id, status: stale.status, attempts: stale.attempts })
-      .andWhere("(status <> 'running' OR lease_expires_at IS NULL OR lease_expires_at < now())")
-      .execute();
-    return (result.affected ?? 0) > 0;
-  }
-
-}
-
-/** A lease's end, `leaseMs` from the database's clock (every worker's leases on one clock). */
-function leaseUntil(leaseMs: number): () => string {
-  const ms = Math.round(leaseMs);
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new Error(`a lease must last a positive number of milliseconds, not ${leaseMs}`);
-  return () => `now() + interval '${ms} milliseconds'`;
 }
 
 /**

@@ -14,6 +14,7 @@ import { Webhooks1795742498467 } from './1795742498467-webhooks.js';
 import { IdempotencyKeys1795749783398 } from './1795749783398-idempotency-keys.js';
 import { EvaluationLeases1795758439029 } from './1795758439029-evaluation-leases.js';
 import { LeaderboardIndexesAndGenerations1795758642950 } from './1795758642950-leaderboard-indexes-and-generations.js';
+import { RescoreLeases1795761508464 } from './1795761508464-rescore-leases.js';
 
 /** Every migration, oldest first. `sieve migrations generate <Name>` writes new ones. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   IdempotencyKeys1795749783398,
   EvaluationLeases1795758439029,
   LeaderboardIndexesAndGenerations1795758642950,
+  RescoreLeases1795761508464,
 ];
