@@ -90,7 +90,7 @@ export function scaleSpec(rows: number): ChallengeSpec {
 /** The worker's data service over `dir` as its storage, and a version whose pool is the file there. */
 export function dataOver(dir: string, rows: number): { service: ChallengeDataService; version: ChallengeVersion } {
   const version = { spec: scaleSpec(rows), version: 1, dataKeys: { pool: POOL_FILE } } as unknown as ChallengeVersion;
-  return { service: new ChallengeDataService(new FilesystemStorage(dir)), version };
+  return { service: new ChallengeDataService(new FilesystemStorage(dir), { dataCacheMb: 4096 }), version };
 }
 
 /** Validates `file` as the API does at intake (and the worker again before training). */

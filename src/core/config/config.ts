@@ -148,6 +148,8 @@ const EnvSchema = z.object({
   WORKER_STALE_MS: positiveInt.default(60_000),
   /** How long a running evaluation's lease lasts; the worker renews it with each heartbeat. */
   EVALUATION_LEASE_MS: positiveInt.default(30_000),
+  /** Challenge data files (pools, test sets) a process keeps in memory, in MiB. */
+  DATA_CACHE_MB: positiveInt.default(4096),
   /** Computed boards an API process keeps (one per challenge and query); 0 computes every read afresh. */
   LEADERBOARD_CACHE_ENTRIES: z.coerce.number({ error: 'must be a whole number of boards (0 turns the cache off)' }).int('must be a whole number of boards (0 turns the cache off)').min(0, 'must be a whole number of boards (0 turns the cache off)').default(500),
   /** Organizer bundle uploads (zip, tar, tar.gz): caps on what one archive may extract to. */
@@ -193,6 +195,8 @@ export interface Config {
   webhooks: { allowPrivateUrls: boolean; attempts: number; pollMs: number; timeoutMs: number };
   /** Computed boards an API process keeps; 0: none. */
   leaderboardCacheEntries: number;
+  /** Challenge data files each process keeps in memory (MiB), the least recently used dropped first. */
+  dataCacheMb: number;
   http: {
     /** Express's `trust proxy`: false, a number of hops, or the proxies' addresses/subnets. */
     trustProxy: false | number | string[];
@@ -301,6 +305,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webhooks: { allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS, attempts: e.WEBHOOK_ATTEMPTS, pollMs: e.WEBHOOK_POLL_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     leaderboardCacheEntries: e.LEADERBOARD_CACHE_ENTRIES,
+    dataCacheMb: e.DATA_CACHE_MB,
     http: {
       trustProxy: e.TRUST_PROXY,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

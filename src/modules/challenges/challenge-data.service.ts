@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type Config } from '../../core/config/config.js';
 import { STORAGE, type StoragePort } from '../../core/storage/storage.port.js';
 import type { ChallengeData } from '../protocols/protocol.js';
 import { dataFilesOf } from '../protocols/registry.js';
@@ -7,17 +8,27 @@ import { type Dataset, parseDataset } from './dataset.js';
 
 const MAX_CACHED = 16;
 
+interface Cached {
+  dataset: Promise<Dataset>;
+  /** What it holds in memory, about (0 until it is loaded). */
+  bytes: number;
+}
+
 /**
  * Loads a challenge version's data files from storage once and keeps them in memory,
  * shared by every job of the process (and, being in SharedArrayBuffers, by its training
  * threads). A version's data never changes (a change makes a new version), so entries
- * need no invalidation.
+ * need no invalidation. At most 16 files and DATA_CACHE_MB are kept, the least recently
+ * used dropped first (a file larger than that is still loaded, and kept alone).
  */
 @Injectable()
 export class ChallengeDataService {
-  private readonly parsed = new Map<string, Promise<Dataset>>();
+  private readonly parsed = new Map<string, Cached>();
+  private readonly maxBytes: number;
 
-  constructor(@Inject(STORAGE) private readonly storage: StoragePort) {}
+  constructor(@Inject(STORAGE) private readonly storage: StoragePort, @Inject(CONFIG) config: Pick<Config, 'dataCacheMb'>) {
+    this.maxBytes = config.dataCacheMb * 1024 * 1024;
+  }
 
   /** Every data file of the version, hidden ones included: for validation and workers, never for responses. */
   files(version: ChallengeVersion): ChallengeData {
@@ -33,10 +44,51 @@ export class ChallengeDataService {
       get: (role) => {
         const { key, file } = keyOf(role);
         // Read into shared memory: a binary table's features stay a view of these bytes, and reach training threads uncopied.
-        return cached(this.parsed, `${key}\n${file.labels.join('\n')}`, async () => parseDataset(await this.storage.get(key, { shared: true }), role, file.labels));
+        return this.cached(`${key}\n${file.labels.join('\n')}`, async () => parseDataset(await this.storage.get(key, { shared: true }), role, file.labels));
       },
     };
   }
+
+  /** The dataset under `key`, loaded once; the most recently used last in the map. */
+  private cached(key: string, load: () => Promise<Dataset>): Promise<Dataset> {
+    const hit = this.parsed.get(key);
+    if (hit) {
+      this.parsed.delete(key);
+      this.parsed.set(key, hit);
+      return hit.dataset;
+    }
+    const entry: Cached = { dataset: load(), bytes: 0 };
+    this.parsed.set(key, entry);
+    entry.dataset.then(
+      (ds) => {
+        entry.bytes = bytesOf(ds);
+        this.evict();
+      },
+      () => {
+        if (this.parsed.get(key) === entry) this.parsed.delete(key);
+      },
+    );
+    this.evict();
+    return entry.dataset;
+  }
+
+  /** Drops the least recently used files while over either bound; the newest stays, whatever its size. */
+  private evict(): void {
+    let bytes = 0;
+    for (const e of this.parsed.values()) bytes += e.bytes;
+    for (const [key, e] of this.parsed) {
+      if (this.parsed.size <= 1 || (this.parsed.size <= MAX_CACHED && bytes <= this.maxBytes)) break;
+      this.parsed.delete(key);
+      bytes -= e.bytes;
+    }
+  }
+}
+
+/** About what a dataset holds in memory: its values and labels, and its ids (two bytes a character and a string's overhead). */
+function bytesOf(ds: Dataset): number {
+  let ids = 0;
+  for (const id of ds.ids) ids += 2 * id.length + 32;
+  return ds.values.byteLength + ds.labels.byteLength + ids;
 }
 
 /** Scoring needs a data file the caller does not have (a hidden one, offline). */
@@ -61,18 +113,4 @@ export function filesInMemory(files: { file: { role: string; labels: readonly st
       return ds;
     },
   };
-}
-
-function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let entry = map.get(key);
-  if (entry) {
-    map.delete(key);
-    map.set(key, entry);
-    return entry;
-  }
-  entry = load();
-  entry.catch(() => map.delete(key));
-  map.set(key, entry);
-  while (map.size > MAX_CACHED) map.delete(map.keys().next().value as string);
-  return entry;
 }
