@@ -81,19 +81,20 @@ export class Reconciler {
     const live = LIVE_STATES.has(state);
     if (live && row.status === 'queued') return null;
     const log = { ...ids, status: row.status, jobState: state, attempts: row.attempts };
+    const what = kind === 'evaluate' ? 'a submission' : 'a rescore';
     if (row.attempts >= this.config.worker.attempts) {
       if (!(await table.failStale(row, failure))) return null;
-      this.logger.error(log, 'reconciler: attempts used up, marked failed (internal)');
+      this.logger.error(log, `reconciler: ${what} used up its attempts; marked failed (internal)`);
       return 'failed';
     }
     if (row.status === 'running') {
       if (!(await table.requeueStale(row))) return null;
       if (!live) await this.queue.requeue(row.id, row.queue, kind);
-      this.logger.warn(log, 'reconciler: a lease lapsed (its worker is gone); back in the queue');
+      this.logger.warn(log, `reconciler: the lease on ${what} lapsed (its worker is gone); back in the queue`);
     } else {
       if (!(await table.touchStale(row))) return null;
       await this.queue.requeue(row.id, row.queue, kind);
-      this.logger.warn(log, 'reconciler: re-enqueued work without a live job');
+      this.logger.warn(log, `reconciler: re-enqueued ${what} without a live job`);
     }
     return 'requeued';
   }
