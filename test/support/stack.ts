@@ -58,10 +58,25 @@ export function s3Env(s3: S3TestServer): Record<string, string> {
  * storage of its own, against the real PostgreSQL, Redis and an S3-compatible server.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  // What is set up so far, undone (newest first) when a later step fails: nothing is left behind.
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    return await setUp(opts, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function setUp(opts: StackOptions, undo: (() => Promise<unknown>)[]): Promise<Stack> {
   const db = await createTestDatabase();
+  undo.push(() => db.drop());
   const prefix = testQueuePrefix();
+  if (opts.queue !== 'postgres') undo.push(() => deleteRedisPrefix(prefix));
   const s3 = opts.storage === 'filesystem' ? null : await startS3Server();
+  if (s3) undo.push(() => s3.stop());
   const storageDir = await mkdtemp(join(tmpdir(), 'sieve-test-'));
+  undo.push(() => rm(storageDir, { recursive: true, force: true }));
   const challengesDir = opts.challenges ? join(storageDir, 'challenges') : undefined;
   for (const c of opts.challenges ?? []) await copyChallenge(challengesDir!, c.from, c.slug, c.edit);
   const env: Record<string, string> = {
@@ -89,6 +104,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const ds = await openDataSource(db.url);
   await migrate(ds).finally(() => ds.destroy());
   const api = await createApi(config, db.url, logger);
+  undo.push(() => api.close());
   await api.init();
   const report = await publishAll(config, api, logger);
   if (report.errors.length) throw new Error(report.errors.join('\n'));
