@@ -124,7 +124,7 @@ function table(r: LoadResults): string {
   const n = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const rows: [string, string, string][] = [];
   rows.push([`seed: ${n(r.seed.challenges)} boards, ${n(r.seed.submissions)} scored submissions, ${n(r.seed.participants)} participants`, `${n(r.seed.seconds, 1)} s`, `${n(r.seed.predictions)} with stored predictions`]);
-  if (r.coldBoardMs) rows.push(['board computed on a cache miss (one read each, median / max)', `${n(r.coldBoardMs.median, 1)} / ${n(r.coldBoardMs.max, 1)} ms`, '']);
+  if (r.coldBoardMs) rows.push(['board computed on a cache miss (one read each, median / max)', `${n(r.coldBoardMs.median, 1)} / ${n(r.coldBoardMs.max, 1)} ms`, `${n(r.coldBoardMs.medianBytes / 1000, 1)} kB per board (median)`]);
   for (const x of r.reads) {
     const label = `board reads, cache ${x.cache} (${x.connections} connections, ${n(x.seconds)} s)`;
     rows.push([label, `${n(x.perSecond)} reads/s`, `p50 ${n(x.p50Ms)} ms, p90 ${n(x.p90Ms)} ms, p99 ${n(x.p99Ms)} ms, max ${n(x.maxMs)} ms; ${n(x.failed)} failed; load avg before ${n(x.loadBefore, 2)}`]);

@@ -3,7 +3,6 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig } from '../src/core/config/config.js';
 import { QUEUES } from '../src/core/queue/jobs.js';
@@ -11,6 +10,7 @@ import { createQueueBackend } from '../src/core/queue/queue-backend.js';
 import { Xoshiro128 } from '../src/core/random/random.js';
 import { seedBoards } from './load-seed.js';
 import { type Child, freePort, runNode, startChild } from './processes.js';
+import { deleteRedisKeys } from './services.js';
 
 /** What the bench keeps of a child's output (the last 64 kB, for errors), echoed with SIEVE_BENCH_ECHO set. */
 const CHILD_OUTPUT = { keep: 65_536, echo: Boolean(process.env.SIEVE_BENCH_ECHO) };
@@ -93,7 +93,7 @@ export interface EvaluationResult {
 export interface LoadResults {
   machine: { cpus: number; node: string };
   seed: { challenges: number; submissions: number; participants: number; predictions: number; seconds: number };
-  coldBoardMs: { median: number; max: number } | null;
+  coldBoardMs: { median: number; max: number; medianBytes: number } | null;
   reads: ReadResult[];
   evaluations: EvaluationResult[];
   uploads: UploadResult | null;
@@ -155,7 +155,7 @@ export async function runLoadBench(opts: LoadOptions): Promise<LoadResults> {
     await db.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((e: unknown) => log(`could not drop ${dbName}: ${String(e)}`));
     await admin.end().catch(() => undefined);
-    await deleteRedisPrefix(prefix).catch((e: unknown) => log(`could not delete Redis keys ${prefix}:*: ${String(e)}`));
+    await deleteRedisKeys(REDIS_URL, prefix).catch((e: unknown) => log(`could not delete Redis keys ${prefix}:*: ${String(e)}`));
     await rm(home, { recursive: true, force: true });
   };
   // Ctrl-C: the children, the database and the Redis keys go too.
@@ -192,13 +192,14 @@ export async function runLoadBench(opts: LoadOptions): Promise<LoadResults> {
     if (opts.readSeconds > 0) {
       // Each board computed once (cold: the rows, the ranking, the tie groups from stored resampled values), then kept.
       const cold: number[] = [];
+      const sizes: number[] = [];
       for (const slug of seeded.slugs) {
         const started = performance.now();
-        await readBoard(url, slug);
+        sizes.push(await readBoard(url, slug));
         cold.push(performance.now() - started);
       }
-      cold.sort((a, b) => a - b);
-      results.coldBoardMs = { median: cold[Math.floor(cold.length / 2)], max: cold[cold.length - 1] };
+      const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      results.coldBoardMs = { median: median(cold), max: Math.max(...cold), medianBytes: median(sizes) };
       log(`reads, cache on: ${opts.readSeconds} s over ${opts.readConnections} connections…`);
       results.reads.push({ cache: 'on', ...(await measureReads(url, seeded.slugs, opts.readSeconds, opts.readConnections)) });
     }
@@ -351,10 +352,11 @@ async function uploadBurst(url: string, db: pg.Pool, tokens: string[], file: Buf
   };
 }
 
-async function readBoard(url: string, slug: string): Promise<void> {
+/** Reads a board; returns its size in bytes. */
+async function readBoard(url: string, slug: string): Promise<number> {
   const res = await fetch(`${url}/api/v1/challenges/${slug}/leaderboard`);
   if (res.status !== 200) throw new Error(`board of ${slug}: ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
+  return (await res.arrayBuffer()).byteLength;
 }
 
 async function register(url: string, name: string): Promise<string> {
@@ -401,19 +403,5 @@ async function until<T>(probe: () => Promise<T | null>, timeoutMs: number): Prom
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { deleteRedisKeys } from '../../bench/services.js';
 import pg from 'pg';
 
 /** The services the upper test tiers run against (started by .ci/run when missing). */
@@ -38,18 +38,8 @@ export function testQueuePrefix(): string {
   return `sieve-test-${randomBytes(5).toString('hex')}`;
 }
 
-export async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function deleteRedisPrefix(prefix: string): Promise<void> {
+  return deleteRedisKeys(TEST_REDIS_URL, prefix);
 }
 
 /**

@@ -34,22 +34,7 @@ export class EvaluateSubmissionProcessor {
     const { submissionId, requestId } = JOBS.evaluateSubmission.payload.parse(job.data);
     // requestId: the API request that submitted it (absent when the reconciler re-added the job).
     const log = this.logger.child({ submissionId, jobId: job.id, attempt: job.attemptsMade + 1, requestId });
-    const lease = await this.leases.takeSubmission(submissionId);
-    if (!lease) {
-      log.info('submission finished, gone, or under another worker\'s live lease; nothing to do');
-      return 'skipped';
-    }
-    try {
-      return await this.evaluate(lease, log);
-    } catch (err) {
-      if (lease.signal.aborted) {
-        log.warn({ reason: String(lease.signal.reason) }, 'evaluation abandoned: its lease was lost');
-        return 'skipped';
-      }
-      throw err;
-    } finally {
-      lease.release();
-    }
+    return this.leases.withSubmission(submissionId, log, (lease) => this.evaluate(lease, log));
   }
 
   private async evaluate({ row: submission, signal }: Lease<Submission>, log: Logger): Promise<EvaluationOutcome> {

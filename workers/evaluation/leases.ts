@@ -21,8 +21,6 @@ export interface Lease<T> {
   row: T;
   /** Aborted when the lease is lost: stop working on it, its result is not ours to write. */
   signal: AbortSignal;
-  /** Done with it (finished, or handed back to the queue). */
-  release(): void;
 }
 
 /** What runs under leases: a submission's evaluation, or a rescore. */
@@ -72,16 +70,18 @@ export class Leases {
   }
 
   /**
-   * Marks the submission running under a fresh lease; null when it is finished, gone,
-   * another worker's, or out of attempts (JOB_ATTEMPTS; the reconciler fails it as `internal`).
+   * Runs `work` on the submission under a fresh lease, released when it ends. 'skipped'
+   * when there is nothing to do (the submission is finished, gone, another worker's, or out
+   * of attempts: JOB_ATTEMPTS, after which the reconciler fails it as `internal`), or when
+   * the lease was lost mid-way (the work is abandoned; its result is not ours to write).
    */
-  takeSubmission(id: string): Promise<Lease<Submission> | null> {
-    return this.take<Submission>('submission', id);
+  withSubmission<R>(id: string, log: Logger, work: (lease: Lease<Submission>) => Promise<R>): Promise<R | 'skipped'> {
+    return this.runUnder<Submission, R>('submission', id, log, work);
   }
 
   /** The same for a rescore. */
-  takeRescore(id: string): Promise<Lease<Rescore> | null> {
-    return this.take<Rescore>('rescore', id);
+  withRescore<R>(id: string, log: Logger, work: (lease: Lease<Rescore>) => Promise<R>): Promise<R | 'skipped'> {
+    return this.runUnder<Rescore, R>('rescore', id, log, work);
   }
 
   /** Lets every lease still held lapse now, so that another worker takes that work at once (a shutdown past its deadline). */
@@ -114,19 +114,25 @@ export class Leases {
     }
   }
 
-  private async take<T>(kind: Kind, id: string): Promise<Lease<T> | null> {
+  /** Takes the lease (marking the row running), runs `work`, and lets go of the lease when it ends. */
+  private async runUnder<T, R>(kind: Kind, id: string, log: Logger, work: (lease: Lease<T>) => Promise<R>): Promise<R | 'skipped'> {
     const row = (await this.tables[kind].markRunning(id, this.owner, this.config.worker.leaseMs, this.config.worker.attempts)) as T | null;
-    if (!row) return null;
+    if (!row) {
+      log.info(`${kind} finished, gone, or under another worker's live lease; nothing to do`);
+      return 'skipped';
+    }
     const key = `${kind} ${id}`;
     this.held.get(key)?.controller.abort(new LeaseLost(key));
     const entry = { kind, id, controller: new AbortController() };
     this.held.set(key, entry);
-    return {
-      row,
-      signal: entry.controller.signal,
-      release: () => {
-        if (this.held.get(key) === entry) this.held.delete(key);
-      },
-    };
+    try {
+      return await work({ row, signal: entry.controller.signal });
+    } catch (err) {
+      if (!entry.controller.signal.aborted) throw err;
+      log.warn({ reason: String(entry.controller.signal.reason) }, `${kind === 'submission' ? 'evaluation' : 'rescore'} abandoned: its lease was lost`);
+      return 'skipped';
+    } finally {
+      if (this.held.get(key) === entry) this.held.delete(key);
+    }
   }
 }

@@ -32,22 +32,7 @@ export class RescoreSubmissionProcessor {
     const { rescoreId, requestId } = JOBS.rescoreSubmission.payload.parse(job.data);
     // requestId: the API request that started the rescore run (absent when the reconciler re-added the job).
     const log = this.logger.child({ rescoreId, jobId: job.id, attempt: job.attemptsMade + 1, requestId });
-    const lease = await this.leases.takeRescore(rescoreId);
-    if (!lease) {
-      log.info("rescore finished, gone, or under another worker's live lease; nothing to do");
-      return 'skipped';
-    }
-    try {
-      return await this.rescore(lease, log);
-    } catch (err) {
-      if (lease.signal.aborted) {
-        log.warn({ reason: String(lease.signal.reason) }, 'rescore abandoned: its lease was lost');
-        return 'skipped';
-      }
-      throw err;
-    } finally {
-      lease.release();
-    }
+    return this.leases.withRescore(rescoreId, log, (lease) => this.rescore(lease, log));
   }
 
   private async rescore({ row: rescore, signal }: Lease<Rescore>, log: Logger): Promise<EvaluationOutcome> {

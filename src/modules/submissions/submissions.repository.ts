@@ -191,9 +191,8 @@ export class SubmissionsRepository {
   }
 
   /** running → queued: waiting for another attempt, its lease given up. */
-  async markRequeued(id: string): Promise<boolean> {
-    const result = await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued', ...NO_LEASE });
-    return (result.affected ?? 0) > 0;
+  async markRequeued(id: string): Promise<void> {
+    await this.repo.update({ id, status: In(sourcesOf('queued')) }, { status: 'queued', ...NO_LEASE });
   }
 
   /** → failed. Returns false if it had already finished. */
